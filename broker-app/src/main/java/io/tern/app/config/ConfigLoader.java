@@ -1,0 +1,140 @@
+package io.tern.app.config;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.tern.core.BrokerSettings;
+import io.tern.core.message.QoS;
+import io.tern.core.session.QueueOverflowPolicy;
+import io.tern.core.session.Session;
+import io.tern.mqtt.MqttTailSettings;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Reads {@code tern.yaml}. Every key has a default here; {@code config/tern.yaml} documents
+ * them all (a test keeps the two in step).
+ */
+public final class ConfigLoader {
+    private static final long MAX_U32 = Session.NEVER_EXPIRES;
+
+    private final Set<String> schema = new TreeSet<>();
+
+    /** Built-in defaults, used when no file is given: MQTT over TCP on 0.0.0.0:1883 only. */
+    public static TernConfig defaults() {
+        try {
+            ConfigLoader loader = new ConfigLoader();
+            TernConfig config = loader.read(null);
+            return config.withTcp(new ListenerConfig(true, "0.0.0.0", 1883, null, config.tcp().maxConnections()));
+        } catch (ConfigException e) {
+            throw new IllegalStateException("built-in defaults are invalid", e);
+        }
+    }
+
+    public TernConfig load(Path file) throws ConfigException {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException(file + ": no such file");
+        } catch (IOException e) {
+            throw new ConfigException(file + ": cannot read (" + e.getMessage() + ")");
+        }
+        return parse(text, file.toString());
+    }
+
+    public TernConfig parse(String yaml, String source) throws ConfigException {
+        ObjectMapper mapper = new ObjectMapper(new YAMLFactory());
+        mapper.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+        JsonNode root;
+        try {
+            root = mapper.readTree(yaml);
+        } catch (JsonProcessingException e) {
+            String location = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr();
+            throw new ConfigException(source + ": not valid YAML" + location + ": " + e.getOriginalMessage());
+        }
+        return read(root);
+    }
+
+    /** Every key path the loader knows, after a load or parse (for the documentation check). */
+    public Set<String> knownKeys() {
+        return schema;
+    }
+
+    private TernConfig read(JsonNode rootNode) throws ConfigException {
+        ConfigSection root = ConfigSection.root(rootNode, schema);
+        ConfigSection listeners = root.section("listeners");
+        ListenerConfig tcp = listener(listeners, "tcp", 1883, false);
+        ListenerConfig websocket = listener(listeners, "websocket", 8083, true);
+        ListenerConfig http = listener(listeners, "http", 8080, false);
+        ListenerConfig coap = listener(listeners, "coap", 5683, false);
+        listeners.rejectUnknownKeys();
+
+        ConfigSection mqtt = root.section("mqtt");
+        MqttTailSettings defaults = MqttTailSettings.defaults();
+        BrokerSettings brokerDefaults = BrokerSettings.defaults();
+        int maxPacketSize = mqtt.intValue("max_packet_size", defaults.maxPacketSize(), 64, 268_435_455);
+        long connectTimeout = mqtt.integer("connect_timeout_seconds", defaults.connectTimeoutMillis() / 1000, 1, 3600);
+        int receiveMaximum = mqtt.intValue("receive_maximum", defaults.receiveMaximum(), 1, 65_535);
+        int topicAliasMaximum = mqtt.intValue("topic_alias_maximum", defaults.topicAliasMaximum(), 0, 65_535);
+        int serverKeepAlive = mqtt.intValue("server_keep_alive_seconds", defaults.serverKeepAliveSeconds(), 0, 65_535);
+        int maxKeepAlive = mqtt.intValue("max_keep_alive_seconds", defaults.maxKeepAliveSeconds(), 1, 65_535);
+        String responseInformation = mqtt.string("response_information_prefix", defaults.responseInformationPrefix());
+        int maxInflight = mqtt.intValue("max_inflight_messages", brokerDefaults.maxInflightMessages(), 1, 65_535);
+        int maxQos = mqtt.intValue("max_qos", brokerDefaults.maxQos().value(), 0, 2);
+        boolean retainAvailable = mqtt.bool("retain_available", brokerDefaults.retainAvailable());
+        mqtt.rejectUnknownKeys();
+
+        ConfigSection sessions = root.section("sessions");
+        int maxQueued = sessions.intValue("max_queued_messages", brokerDefaults.maxQueuedMessages(), 1, 10_000_000);
+        QueueOverflowPolicy policy = sessions.choice("queue_overflow_policy", brokerDefaults.queueOverflowPolicy(),
+                QueueOverflowPolicy.class);
+        boolean queueQos0 = sessions.bool("queue_qos0_while_offline", brokerDefaults.queueQos0WhileOffline());
+        long maxExpiry = sessions.integer("max_expiry_seconds", brokerDefaults.maxSessionExpirySeconds(), 0, MAX_U32);
+        long persistentExpiry = sessions.integer("persistent_session_expiry_seconds",
+                brokerDefaults.persistentSessionExpirySeconds(), 0, MAX_U32);
+        sessions.rejectUnknownKeys();
+
+        ConfigSection server = root.section("server");
+        int ioThreads = server.intValue("io_threads", 0, 0, 1024);
+        int offlineThreads = server.intValue("offline_session_threads", brokerDefaults.offlineExecutorThreads(), 1, 256);
+        server.rejectUnknownKeys();
+        root.rejectUnknownKeys();
+
+        MqttTailSettings tail = new MqttTailSettings(maxPacketSize, connectTimeout * 1000, receiveMaximum,
+                topicAliasMaximum, serverKeepAlive, maxKeepAlive, responseInformation);
+        BrokerSettings broker = new BrokerSettings(maxQueued, policy, queueQos0, maxInflight, maxExpiry,
+                Math.min(persistentExpiry, maxExpiry), QoS.of(maxQos), retainAvailable, offlineThreads);
+        return new TernConfig(tcp, websocket, http, coap, tail, broker, ioThreads);
+    }
+
+    /** A listener is on only when present in the file and not {@code enabled: false}. */
+    private static ListenerConfig listener(ConfigSection listeners, String name, int defaultPort, boolean hasPath)
+            throws ConfigException {
+        boolean present = listeners.has(name);
+        ConfigSection section = listeners.section(name);
+        boolean enabled = section.bool("enabled", present);
+        String host = section.string("host", "0.0.0.0");
+        if (host.isBlank()) {
+            throw new ConfigException("listeners." + name + ".host: must not be empty");
+        }
+        int port = section.intValue("port", defaultPort, 0, 65_535);
+        String path = null;
+        if (hasPath) {
+            path = section.string("path", "/mqtt");
+            if (!path.startsWith("/")) {
+                throw new ConfigException("listeners." + name + ".path: must start with '/', got \"" + path + "\"");
+            }
+        }
+        int maxConnections = section.intValue("max_connections", 100_000, 1, 10_000_000);
+        section.rejectUnknownKeys();
+        return new ListenerConfig(enabled, host, port, path, maxConnections);
+    }
+}

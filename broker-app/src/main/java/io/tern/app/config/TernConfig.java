@@ -1,0 +1,23 @@
+package io.tern.app.config;
+
+import io.tern.core.BrokerSettings;
+import io.tern.mqtt.MqttTailSettings;
+
+/**
+ * The whole configuration, typed and validated.
+ *
+ * @param ioThreads event-loop threads (0 means one per core)
+ */
+public record TernConfig(
+        ListenerConfig tcp,
+        ListenerConfig websocket,
+        ListenerConfig http,
+        ListenerConfig coap,
+        MqttTailSettings mqtt,
+        BrokerSettings broker,
+        int ioThreads) {
+
+    public TernConfig withTcp(ListenerConfig newTcp) {
+        return new TernConfig(newTcp, websocket, http, coap, mqtt, broker, ioThreads);
+    }
+}

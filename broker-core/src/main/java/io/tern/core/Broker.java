@@ -1,0 +1,225 @@
+package io.tern.core;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.tern.core.auth.AuthenticationOutcome;
+import io.tern.core.auth.Authenticator;
+import io.tern.core.auth.Authorizer;
+import io.tern.core.message.Message;
+import io.tern.core.message.QoS;
+import io.tern.core.metrics.BrokerMetrics;
+import io.tern.core.routing.RetainHandling;
+import io.tern.core.routing.Subscription;
+import io.tern.core.routing.TopicCheck;
+import io.tern.core.routing.TopicTree;
+import io.tern.core.routing.Topics;
+import io.tern.core.session.ConnectOutcome;
+import io.tern.core.session.ConnectRequest;
+import io.tern.core.session.OfflineExecutors;
+import io.tern.core.session.RetainedDelivery;
+import io.tern.core.session.Router;
+import io.tern.core.session.Session;
+import io.tern.core.session.SessionRegistry;
+import io.tern.core.session.Sessions;
+import io.tern.core.storage.RetainedMessageStore;
+import io.tern.core.storage.SessionRecord;
+import io.tern.core.storage.SessionStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.LongSupplier;
+
+/**
+ * The one entry point every protocol calls: MQTT adapters, the HTTP and CoAP bridges, embedded
+ * users. Validation, authorization, retained handling and metrics happen here, once.
+ */
+public final class Broker implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Broker.class);
+
+    private final BrokerSettings settings;
+    private final RetainedMessageStore retained;
+    private final SessionStore sessionStore;
+    private final Authenticator authenticator;
+    private final Authorizer authorizer;
+    private final BrokerMetrics metrics;
+    private final LongSupplier clock;
+    private final TopicTree<Session> tree = new TopicTree<>(Session::isOnline);
+    private final Router router = new Router(tree);
+    private final SessionRegistry registry = new SessionRegistry();
+    private final OfflineExecutors offlineExecutors;
+    private final ScheduledExecutorService timers;
+
+    public Broker(BrokerSettings settings, RetainedMessageStore retained, SessionStore sessionStore,
+                  Authenticator authenticator, Authorizer authorizer, MeterRegistry meterRegistry, LongSupplier clock) {
+        this.settings = settings;
+        this.retained = retained;
+        this.sessionStore = sessionStore;
+        this.authenticator = authenticator;
+        this.authorizer = authorizer;
+        this.metrics = new BrokerMetrics(meterRegistry);
+        this.clock = clock;
+        this.offlineExecutors = new OfflineExecutors(settings.offlineExecutorThreads());
+        this.timers = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "tern-timers");
+            t.setDaemon(true);
+            return t;
+        });
+        Sessions.bind(registry, settings, metrics, tree, sessionStore, clock, timers, offlineExecutors,
+                (clientId, username, will) -> publish(will, new Publisher(clientId, username, "will")));
+        metrics.gauge("tern.sessions", "Sessions, online and offline", registry::size);
+        metrics.gauge("tern.subscriptions", "Subscriptions in the topic tree", tree::size);
+        metrics.gauge("tern.retained.messages", "Retained messages", retained::size);
+        restoreSessions();
+    }
+
+    private void restoreSessions() {
+        int restored = 0;
+        for (SessionRecord record : sessionStore.loadAll()) {
+            Sessions.restore(registry, record);
+            restored++;
+        }
+        if (restored > 0) {
+            LOG.info("sessions_restored count={}", restored);
+        }
+    }
+
+    public BrokerSettings settings() {
+        return settings;
+    }
+
+    public BrokerMetrics metrics() {
+        return metrics;
+    }
+
+    public long now() {
+        return clock.getAsLong();
+    }
+
+    /**
+     * Authenticates, then attaches the client to its session (creating, resuming or taking it
+     * over). The outcome reaches {@code request.connection().onConnectOutcome}.
+     */
+    public void connect(ConnectRequest request) {
+        authenticator.authenticate(request.credentials()).whenComplete((outcome, error) -> {
+            if (error != null) {
+                LOG.warn("authenticator_failed client_id={} error={}", request.clientId(), error.toString());
+                reject(request, ReasonCode.SERVER_UNAVAILABLE, "authentication unavailable");
+            } else if (outcome instanceof AuthenticationOutcome.Denied denied) {
+                reject(request, denied.reasonCode(), denied.reason());
+            } else if (outcome instanceof AuthenticationOutcome.Allowed allowed) {
+                registry.attach(request, allowed.username());
+            }
+        });
+    }
+
+    private void reject(ConnectRequest request, ReasonCode reasonCode, String reason) {
+        metrics.connectRejected(reasonCode.label());
+        request.connection().onConnectOutcome(new ConnectOutcome.Rejected(reasonCode, reason));
+    }
+
+    /**
+     * Publishes a message: the single publish path for every protocol.
+     * Safe from any thread; never blocks; takes no broker-wide lock.
+     */
+    public PublishOutcome publish(Message message, Publisher publisher) {
+        TopicCheck check = Topics.checkTopicName(message.topic());
+        if (check instanceof TopicCheck.Invalid invalid) {
+            return new PublishOutcome.Rejected(ReasonCode.TOPIC_NAME_INVALID, invalid.problem());
+        }
+        if (message.qos().value() > settings.maxQos().value()) {
+            return new PublishOutcome.Rejected(ReasonCode.QOS_NOT_SUPPORTED, "maximum QoS is " + settings.maxQos().value());
+        }
+        if (message.retain() && !settings.retainAvailable()) {
+            return new PublishOutcome.Rejected(ReasonCode.RETAIN_NOT_SUPPORTED, "retained messages are disabled");
+        }
+        if (!authorizer.canPublish(publisher.clientId(), publisher.username(), message.topic())) {
+            return new PublishOutcome.Rejected(ReasonCode.NOT_AUTHORIZED, "not authorized to publish to this topic");
+        }
+        metrics.messageReceived(publisher.protocol(), message.payload().length);
+        if (message.retain()) {
+            // [MQTT-3.3.1-6] an empty retained payload deletes; [MQTT-3.3.1-5] otherwise replace.
+            if (message.payload().length == 0) {
+                retained.remove(message.topic());
+            } else {
+                retained.put(message);
+            }
+        }
+        int deliveries = router.route(message, publisher.clientId());
+        return new PublishOutcome.Accepted(deliveries);
+    }
+
+    /**
+     * Adds subscriptions for a session; call on the session's owner. Retained messages follow
+     * the caller's SUBACK. Returns one reason code per request (granted QoS or error).
+     */
+    public List<ReasonCode> subscribe(Session session, List<SubscriptionRequest> requests) {
+        List<ReasonCode> codes = new ArrayList<>(requests.size());
+        for (SubscriptionRequest request : requests) {
+            codes.add(subscribeOne(session, request));
+        }
+        return codes;
+    }
+
+    private ReasonCode subscribeOne(Session session, SubscriptionRequest request) {
+        if (!Topics.checkTopicFilter(request.topicFilter()).isValid()) {
+            return ReasonCode.TOPIC_FILTER_INVALID;
+        }
+        if (!authorizer.canSubscribe(session.clientId(), session.username(), request.topicFilter())) {
+            return ReasonCode.NOT_AUTHORIZED;
+        }
+        QoS granted = QoS.min(request.options().maxQos(), settings.maxQos());
+        Subscription subscription = Subscription.of(request.topicFilter(), request.options().withMaxQos(granted),
+                request.subscriptionIdentifier());
+        boolean isNew = session.addSubscription(subscription);
+        RetainHandling handling = request.options().retainHandling();
+        // [MQTT-3.8.4-?] retained messages are not sent for shared subscriptions.
+        boolean sendRetained = !subscription.isShared() && settings.retainAvailable()
+                && (handling == RetainHandling.SEND_ON_SUBSCRIBE
+                || (handling == RetainHandling.SEND_IF_NEW_SUBSCRIPTION && isNew));
+        if (sendRetained) {
+            RetainedDelivery delivery = new RetainedDelivery(granted, request.subscriptionIdentifier());
+            retained.match(subscription.filter(), clock.getAsLong(), delivery::add);
+            delivery.sendTo(session);
+        }
+        return switch (granted) {
+            case AT_MOST_ONCE -> ReasonCode.SUCCESS;
+            case AT_LEAST_ONCE -> ReasonCode.GRANTED_QOS_1;
+            case EXACTLY_ONCE -> ReasonCode.GRANTED_QOS_2;
+        };
+    }
+
+    /** Removes subscriptions; call on the session's owner. One reason code per filter. */
+    public List<ReasonCode> unsubscribe(Session session, List<String> topicFilters) {
+        List<ReasonCode> codes = new ArrayList<>(topicFilters.size());
+        for (String filter : topicFilters) {
+            codes.add(session.removeSubscription(filter) ? ReasonCode.SUCCESS : ReasonCode.NO_SUBSCRIPTION_EXISTED);
+        }
+        return codes;
+    }
+
+    /** Number of live sessions (online and offline). */
+    public int sessionCount() {
+        return registry.size();
+    }
+
+    public Session session(String clientId) {
+        return registry.get(clientId);
+    }
+
+    /** Tells every connected client the server is going away (v5 DISCONNECT 0x8B). */
+    public void disconnectAll(ReasonCode reasonCode) {
+        for (Session session : registry.all()) {
+            session.closeConnection(reasonCode);
+        }
+    }
+
+    @Override
+    public void close() {
+        timers.shutdownNow();
+        offlineExecutors.close();
+    }
+}

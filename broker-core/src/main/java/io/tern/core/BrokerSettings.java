@@ -1,0 +1,46 @@
+package io.tern.core;
+
+import io.tern.core.message.QoS;
+import io.tern.core.session.QueueOverflowPolicy;
+import io.tern.core.session.Session;
+
+/**
+ * The domain's tunables, validated by the configuration loader before they get here.
+ *
+ * @param maxQueuedMessages          per-session queue bound (offline, or online past the inflight window)
+ * @param queueOverflowPolicy        what a full queue drops
+ * @param queueQos0WhileOffline      whether QoS 0 messages are queued for offline persistent sessions
+ * @param maxInflightMessages        outbound QoS 1/2 window for MQTT 3 clients (v5 clients set their own
+ *                                   Receive Maximum, capped by this)
+ * @param maxSessionExpirySeconds    cap on a v5 client's Session Expiry Interval
+ * @param persistentSessionExpirySeconds expiry of MQTT 3 sessions with clean session 0
+ * @param maxQos                     highest QoS the server grants
+ * @param retainAvailable            whether retained messages are supported
+ * @param offlineExecutorThreads     threads that own sessions while they are offline
+ */
+public record BrokerSettings(
+        int maxQueuedMessages,
+        QueueOverflowPolicy queueOverflowPolicy,
+        boolean queueQos0WhileOffline,
+        int maxInflightMessages,
+        long maxSessionExpirySeconds,
+        long persistentSessionExpirySeconds,
+        QoS maxQos,
+        boolean retainAvailable,
+        int offlineExecutorThreads) {
+
+    public static BrokerSettings defaults() {
+        return new BrokerSettings(1000, QueueOverflowPolicy.DROP_OLDEST, false, 20,
+                Session.NEVER_EXPIRES, Session.NEVER_EXPIRES, QoS.EXACTLY_ONCE, true, 2);
+    }
+
+    public BrokerSettings withMaxQueuedMessages(int value) {
+        return new BrokerSettings(value, queueOverflowPolicy, queueQos0WhileOffline, maxInflightMessages,
+                maxSessionExpirySeconds, persistentSessionExpirySeconds, maxQos, retainAvailable, offlineExecutorThreads);
+    }
+
+    public BrokerSettings withMaxInflightMessages(int value) {
+        return new BrokerSettings(maxQueuedMessages, queueOverflowPolicy, queueQos0WhileOffline, value,
+                maxSessionExpirySeconds, persistentSessionExpirySeconds, maxQos, retainAvailable, offlineExecutorThreads);
+    }
+}

@@ -1,0 +1,20 @@
+package io.tern.core;
+
+/** The result of {@link Broker#publish}: accepted (with or without subscribers) or rejected. */
+public sealed interface PublishOutcome {
+
+    /** The MQTT 5 reason code an acknowledgement should carry. */
+    ReasonCode reasonCode();
+
+    /** Accepted and routed to {@code deliveries} sessions (0 gives v5 reason 0x10). */
+    record Accepted(int deliveries) implements PublishOutcome {
+        @Override
+        public ReasonCode reasonCode() {
+            return deliveries == 0 ? ReasonCode.NO_MATCHING_SUBSCRIBERS : ReasonCode.SUCCESS;
+        }
+    }
+
+    /** Not accepted; nothing was stored or routed. */
+    record Rejected(ReasonCode reasonCode, String reason) implements PublishOutcome {
+    }
+}

@@ -1,0 +1,19 @@
+package io.tern.core;
+
+/**
+ * Who is publishing: an MQTT client (with its client id, for No Local), or a bridge (HTTP, CoAP,
+ * embedded) without one.
+ *
+ * @param clientId the publishing MQTT client's id, or null for bridges
+ * @param username the authenticated user, or null
+ * @param protocol a short protocol label for metrics: mqtt, http, coap, internal
+ */
+public record Publisher(String clientId, String username, String protocol) {
+    public static Publisher internal() {
+        return new Publisher(null, null, "internal");
+    }
+
+    public static Publisher mqttClient(String clientId, String username) {
+        return new Publisher(clientId, username, "mqtt");
+    }
+}

@@ -1,0 +1,246 @@
+package io.tern.core.routing;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+
+/**
+ * The subscription trie: one node per filter level, '+' and '#' as ordinary child keys.
+ *
+ * <p>Threading: {@link #match} takes no lock; it walks {@link ConcurrentHashMap}s and may miss
+ * a subscription being added concurrently, which is the ordering MQTT allows. Mutations are
+ * serialised by one writer lock, which is what makes empty-node pruning safe: a node is only
+ * removed from its parent while no writer can be adding below it. The publish path never takes
+ * that lock.
+ *
+ * @param <S> the subscriber (a session in the broker, a plain id in tests)
+ */
+public final class TopicTree<S> {
+
+    /** One subscriber's subscription at a node. */
+    public record Entry<S>(String clientId, S subscriber, Subscription subscription) {
+    }
+
+    /** Receives matches; shared groups yield one chosen member each. */
+    @FunctionalInterface
+    public interface MatchVisitor<S> {
+        void visit(Entry<S> entry);
+    }
+
+    private final Node<S> root = new Node<>(null, "");
+    private final Object writeLock = new Object();
+    private final Predicate<S> online;
+    private final AtomicInteger size = new AtomicInteger();
+
+    /** @param online whether a subscriber is connected; shared groups prefer online members */
+    public TopicTree(Predicate<S> online) {
+        this.online = online;
+    }
+
+    /** Number of subscriptions held. */
+    public int size() {
+        return size.get();
+    }
+
+    /**
+     * Adds or replaces the subscription of {@code clientId} to {@code subscription.topicFilter()}.
+     *
+     * @return true if it is new, false if it replaced one (needed for Retain Handling 1)
+     */
+    public boolean subscribe(String clientId, S subscriber, Subscription subscription) {
+        Entry<S> entry = new Entry<>(clientId, subscriber, subscription);
+        synchronized (writeLock) {
+            Node<S> node = root;
+            for (String level : Topics.levels(subscription.filter())) {
+                node = node.child(level);
+            }
+            Entry<S> previous;
+            if (subscription.isShared()) {
+                previous = node.sharedGroup(subscription.shareGroup()).put(clientId, entry);
+            } else {
+                previous = node.subscribers.put(clientId, entry);
+            }
+            if (previous == null) {
+                size.incrementAndGet();
+                return true;
+            }
+            return false;
+        }
+    }
+
+    /**
+     * Removes the subscription of {@code clientId} to {@code topicFilter} (as sent, including a
+     * share prefix), pruning nodes left empty.
+     *
+     * @return true if there was one
+     */
+    public boolean unsubscribe(String clientId, String topicFilter) {
+        SharedFilter shared = SharedFilter.parse(topicFilter);
+        String filter = shared == null ? topicFilter : shared.filter();
+        synchronized (writeLock) {
+            Node<S> node = root;
+            for (String level : Topics.levels(filter)) {
+                node = node.children.get(level);
+                if (node == null) {
+                    return false;
+                }
+            }
+            boolean removed;
+            if (shared == null) {
+                removed = node.subscribers.remove(clientId) != null;
+            } else {
+                removed = node.removeSharedMember(shared.group(), clientId);
+            }
+            if (removed) {
+                size.decrementAndGet();
+                prune(node);
+            }
+            return removed;
+        }
+    }
+
+    private void prune(Node<S> node) {
+        while (node.parent != null && node.isEmpty()) {
+            node.parent.children.remove(node.level, node);
+            node = node.parent;
+        }
+    }
+
+    /** Visits every subscription matching {@code topic}, one member per shared group. */
+    public void match(String topic, MatchVisitor<S> visitor) {
+        String[] levels = Topics.levels(topic);
+        // [MQTT-4.7.2-1] wildcards at the first level do not match topics starting with '$'.
+        boolean dollarTopic = !topic.isEmpty() && topic.charAt(0) == '$';
+        match(root, levels, 0, dollarTopic, visitor);
+    }
+
+    private void match(Node<S> node, String[] levels, int index, boolean dollarTopic, MatchVisitor<S> visitor) {
+        boolean wildcardsAllowed = !(index == 0 && dollarTopic);
+        if (wildcardsAllowed) {
+            // "#" also matches the parent level itself: "a/#" matches "a" [MQTT-4.7.1-2].
+            Node<S> multi = node.children.get("#");
+            if (multi != null) {
+                emit(multi, visitor);
+            }
+        }
+        if (index == levels.length) {
+            emit(node, visitor);
+            return;
+        }
+        if (wildcardsAllowed) {
+            Node<S> single = node.children.get("+");
+            if (single != null) {
+                match(single, levels, index + 1, dollarTopic, visitor);
+            }
+        }
+        Node<S> exact = node.children.get(levels[index]);
+        if (exact != null) {
+            match(exact, levels, index + 1, dollarTopic, visitor);
+        }
+    }
+
+    private void emit(Node<S> node, MatchVisitor<S> visitor) {
+        for (Entry<S> entry : node.subscribers.values()) {
+            visitor.visit(entry);
+        }
+        ConcurrentHashMap<String, SharedGroup<S>> groups = node.shared;
+        if (groups != null) {
+            for (SharedGroup<S> group : groups.values()) {
+                Entry<S> chosen = group.choose(online);
+                if (chosen != null) {
+                    visitor.visit(chosen);
+                }
+            }
+        }
+    }
+
+    private static final class Node<S> {
+        final Node<S> parent;
+        final String level;
+        final ConcurrentHashMap<String, Node<S>> children = new ConcurrentHashMap<>(4);
+        final ConcurrentHashMap<String, Entry<S>> subscribers = new ConcurrentHashMap<>(2);
+        volatile ConcurrentHashMap<String, SharedGroup<S>> shared;
+
+        Node(Node<S> parent, String level) {
+            this.parent = parent;
+            this.level = level;
+        }
+
+        Node<S> child(String childLevel) {
+            return children.computeIfAbsent(childLevel, l -> new Node<>(this, l));
+        }
+
+        SharedGroup<S> sharedGroup(String group) {
+            if (shared == null) {
+                shared = new ConcurrentHashMap<>(2);
+            }
+            return shared.computeIfAbsent(group, g -> new SharedGroup<>());
+        }
+
+        boolean removeSharedMember(String group, String clientId) {
+            ConcurrentHashMap<String, SharedGroup<S>> groups = shared;
+            if (groups == null) {
+                return false;
+            }
+            SharedGroup<S> sharedGroup = groups.get(group);
+            if (sharedGroup == null || sharedGroup.remove(clientId) == null) {
+                return false;
+            }
+            if (sharedGroup.isEmpty()) {
+                groups.remove(group, sharedGroup);
+            }
+            return true;
+        }
+
+        boolean isEmpty() {
+            ConcurrentHashMap<String, SharedGroup<S>> groups = shared;
+            return children.isEmpty() && subscribers.isEmpty() && (groups == null || groups.isEmpty());
+        }
+    }
+
+    /**
+     * Members of one {@code $share/group/filter}; each message goes to one member, round robin,
+     * preferring members that are online [MQTT-4.8.2-?]. Members change rarely, so the chooser
+     * reads a copy-on-write array (mutated only under the tree's writer lock).
+     */
+    private static final class SharedGroup<S> {
+        private final ConcurrentHashMap<String, Entry<S>> members = new ConcurrentHashMap<>();
+        private volatile List<Entry<S>> snapshot = List.of();
+        private final AtomicInteger next = new AtomicInteger();
+
+        Entry<S> put(String clientId, Entry<S> entry) {
+            Entry<S> previous = members.put(clientId, entry);
+            snapshot = new ArrayList<>(members.values());
+            return previous;
+        }
+
+        Entry<S> remove(String clientId) {
+            Entry<S> previous = members.remove(clientId);
+            snapshot = new ArrayList<>(members.values());
+            return previous;
+        }
+
+        boolean isEmpty() {
+            return members.isEmpty();
+        }
+
+        Entry<S> choose(Predicate<S> online) {
+            List<Entry<S>> current = snapshot;
+            int count = current.size();
+            if (count == 0) {
+                return null;
+            }
+            int start = Math.floorMod(next.getAndIncrement(), count);
+            for (int i = 0; i < count; i++) {
+                Entry<S> candidate = current.get((start + i) % count);
+                if (online.test(candidate.subscriber())) {
+                    return candidate;
+                }
+            }
+            // Nobody online: queue for one member so that QoS 1/2 messages are not lost.
+            return current.get(start);
+        }
+    }
+}

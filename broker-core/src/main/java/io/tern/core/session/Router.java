@@ -1,0 +1,103 @@
+package io.tern.core.session;
+
+import io.tern.core.message.Message;
+import io.tern.core.message.QoS;
+import io.tern.core.routing.TopicTree;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Routes one message: matches the tree, merges overlapping subscriptions of one session into
+ * one delivery at the highest granted QoS with all their Subscription Identifiers
+ * [MQTT-3.3.4-2, 3.3.4-3], and hands each delivery to its session's owner.
+ */
+public final class Router {
+    private final TopicTree<Session> tree;
+
+    public Router(TopicTree<Session> tree) {
+        this.tree = tree;
+    }
+
+    /** @return the number of sessions the message was handed to */
+    public int route(Message message, String publisherClientId) {
+        Collector collector = new Collector(publisherClientId);
+        tree.match(message.topic(), collector);
+        return collector.dispatch(message);
+    }
+
+    private static final class Collector implements TopicTree.MatchVisitor<Session> {
+        private final String publisherClientId;
+        private final Map<Session, Target> targets = new HashMap<>(8);
+        private List<Target> sharedTargets;
+
+        Collector(String publisherClientId) {
+            this.publisherClientId = publisherClientId;
+        }
+
+        @Override
+        public void visit(TopicTree.Entry<Session> entry) {
+            var subscription = entry.subscription();
+            var options = subscription.options();
+            // [MQTT-3.8.3-3] No Local: not back to the connection that published it.
+            if (options.noLocal() && entry.clientId().equals(publisherClientId)) {
+                return;
+            }
+            Target target;
+            if (subscription.isShared()) {
+                // Each shared subscription gets its own copy [MQTT-4.8.2-?].
+                target = new Target(entry.subscriber());
+                if (sharedTargets == null) {
+                    sharedTargets = new ArrayList<>(2);
+                }
+                sharedTargets.add(target);
+            } else {
+                target = targets.computeIfAbsent(entry.subscriber(), Target::new);
+            }
+            target.add(options.maxQos(), options.retainAsPublished(), subscription.subscriptionIdentifier());
+        }
+
+        int dispatch(Message message) {
+            for (Target target : targets.values()) {
+                target.deliver(message);
+            }
+            if (sharedTargets != null) {
+                for (Target target : sharedTargets) {
+                    target.deliver(message);
+                }
+            }
+            return targets.size() + (sharedTargets == null ? 0 : sharedTargets.size());
+        }
+    }
+
+    private static final class Target {
+        private final Session session;
+        private QoS maxQos = QoS.AT_MOST_ONCE;
+        private boolean retainAsPublished;
+        private List<Integer> subscriptionIds = List.of();
+
+        Target(Session session) {
+            this.session = session;
+        }
+
+        void add(QoS qos, boolean rap, int subscriptionId) {
+            maxQos = QoS.max(maxQos, qos);
+            retainAsPublished |= rap;
+            if (subscriptionId > 0) {
+                if (subscriptionIds.isEmpty()) {
+                    subscriptionIds = new ArrayList<>(2);
+                }
+                subscriptionIds.add(subscriptionId);
+            }
+        }
+
+        void deliver(Message message) {
+            // [MQTT-3.3.1-9]/[MQTT-3.3.1-12]: live messages carry retain 0 unless Retain As Published.
+            Message outgoing = message.withQos(QoS.min(message.qos(), maxQos))
+                    .withRetain(retainAsPublished && message.retain());
+            session.offer(new Delivery(outgoing, subscriptionIds));
+        }
+    }
+}

@@ -1,0 +1,93 @@
+package io.tern.core.session;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Runs a session's tasks one at a time, in submission order, on its current owner executor.
+ *
+ * <p>This is what makes "one owner thread per session" hold while the owner changes: at most
+ * one drain is scheduled at any moment (the {@code scheduled} flag), so tasks never run
+ * concurrently even while the session moves from an offline executor to a connection's event
+ * loop. A drain that sees the owner change stops and reschedules itself on the new owner, so
+ * tasks submitted after a {@link #moveTo} run there. The CAS on {@code scheduled} orders memory
+ * between consecutive drains, so owner-thread state needs no further synchronisation.
+ */
+final class SessionMailbox implements Executor {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SessionMailbox.class);
+    /** Bounds one drain so a busy session cannot starve the other channels of its event loop. */
+    private static final int MAX_TASKS_PER_DRAIN = 256;
+
+    private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean scheduled = new AtomicBoolean();
+    private final Executor fallback;
+    private final Runnable afterDrain;
+    private volatile Executor owner;
+
+    /**
+     * @param owner      the first owner executor
+     * @param fallback   used when the owner rejects work (its event loop is shutting down)
+     * @param afterDrain runs at the end of every drain, on the owner (used to flush once per batch)
+     */
+    SessionMailbox(Executor owner, Executor fallback, Runnable afterDrain) {
+        this.owner = owner;
+        this.fallback = fallback;
+        this.afterDrain = afterDrain;
+    }
+
+    @Override
+    public void execute(Runnable task) {
+        tasks.add(task);
+        if (scheduled.compareAndSet(false, true)) {
+            schedule();
+        }
+    }
+
+    /** Hands ownership to {@code newOwner}; called from a task running on the current owner. */
+    void moveTo(Executor newOwner) {
+        this.owner = newOwner;
+    }
+
+    private void schedule() {
+        Executor target = owner;
+        try {
+            target.execute(this::drain);
+        } catch (RejectedExecutionException e) {
+            // The owner's event loop is shutting down: keep the session's work going elsewhere.
+            owner = fallback;
+            fallback.execute(this::drain);
+        }
+    }
+
+    private void drain() {
+        Executor startedOn = owner;
+        try {
+            for (int i = 0; i < MAX_TASKS_PER_DRAIN && owner == startedOn; i++) {
+                Runnable task = tasks.poll();
+                if (task == null) {
+                    break;
+                }
+                try {
+                    task.run();
+                } catch (RuntimeException e) {
+                    LOG.error("session_task_failed", e);
+                }
+            }
+            afterDrain.run();
+        } catch (RuntimeException e) {
+            LOG.error("session_flush_failed", e);
+        } finally {
+            scheduled.set(false);
+            if (!tasks.isEmpty() && scheduled.compareAndSet(false, true)) {
+                schedule();
+            }
+        }
+    }
+}

@@ -1,0 +1,37 @@
+package io.tern.core.session;
+
+import io.tern.core.BrokerSettings;
+import io.tern.core.metrics.BrokerMetrics;
+import io.tern.core.routing.TopicTree;
+import io.tern.core.storage.SessionRecord;
+import io.tern.core.storage.SessionStore;
+
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.LongSupplier;
+
+/** Wiring for the session package; keeps {@link SessionServices} package-private. */
+public final class Sessions {
+    private Sessions() {
+    }
+
+    /** Gives the registry (and so every session it creates) the services around it. */
+    public static void bind(SessionRegistry registry, BrokerSettings settings, BrokerMetrics metrics,
+                            TopicTree<Session> tree, SessionStore store, LongSupplier clock,
+                            ScheduledExecutorService timers, OfflineExecutors offlineExecutors,
+                            WillSink willSink) {
+        registry.bind(new SessionServices(settings, metrics, tree, store, clock, timers, offlineExecutors,
+                willSink::publish, registry));
+    }
+
+    /** Recreates a stored session, offline, with its subscriptions back in the tree. */
+    public static void restore(SessionRegistry registry, SessionRecord record) {
+        Session session = registry.restore(record.clientId());
+        session.execute(() -> session.restore(record));
+    }
+
+    /** Publishes wills on behalf of sessions. */
+    @FunctionalInterface
+    public interface WillSink {
+        void publish(String clientId, String username, io.tern.core.message.Message will);
+    }
+}

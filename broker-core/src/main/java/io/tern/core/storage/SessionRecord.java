@@ -1,0 +1,22 @@
+package io.tern.core.storage;
+
+import io.tern.core.routing.Subscription;
+
+import java.util.List;
+
+/**
+ * What outlives a connection of a persistent session: its subscriptions and when it expires.
+ *
+ * @param expiryIntervalSeconds the Session Expiry Interval, {@link io.tern.core.session.Session#NEVER_EXPIRES} for never
+ * @param disconnectedAtMillis  when the last connection closed, or 0 while connected
+ */
+public record SessionRecord(
+        String clientId,
+        long expiryIntervalSeconds,
+        long disconnectedAtMillis,
+        List<Subscription> subscriptions) {
+
+    public SessionRecord {
+        subscriptions = List.copyOf(subscriptions);
+    }
+}

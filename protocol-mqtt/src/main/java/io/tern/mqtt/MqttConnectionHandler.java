@@ -1,0 +1,609 @@
+package io.tern.mqtt;
+
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.mqtt.MqttMessage;
+import io.netty.handler.codec.mqtt.MqttMessageIdVariableHeader;
+import io.netty.handler.codec.mqtt.MqttMessageType;
+import io.netty.handler.codec.mqtt.MqttProperties;
+import io.netty.handler.codec.mqtt.MqttProperties.MqttPropertyType;
+import io.netty.handler.codec.mqtt.MqttPubReplyMessageVariableHeader;
+import io.netty.handler.codec.mqtt.MqttPublishMessage;
+import io.netty.handler.codec.mqtt.MqttReasonCodeAndPropertiesVariableHeader;
+import io.netty.handler.codec.mqtt.MqttSubscribeMessage;
+import io.netty.handler.codec.mqtt.MqttSubscriptionOption;
+import io.netty.handler.codec.mqtt.MqttTopicSubscription;
+import io.netty.handler.codec.mqtt.MqttUnsubscribeMessage;
+import io.netty.handler.codec.mqtt.MqttVersion;
+import io.netty.handler.codec.mqtt.MqttConnectMessage;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.AttributeKey;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.tern.core.Broker;
+import io.tern.core.PublishOutcome;
+import io.tern.core.Publisher;
+import io.tern.core.ReasonCode;
+import io.tern.core.SubscriptionRequest;
+import io.tern.core.message.Message;
+import io.tern.core.message.MessageProperties;
+import io.tern.core.message.QoS;
+import io.tern.core.routing.RetainHandling;
+import io.tern.core.routing.SharedFilter;
+import io.tern.core.routing.SubscriptionOptions;
+import io.tern.core.routing.TopicCheck;
+import io.tern.core.routing.Topics;
+import io.tern.core.session.ConnectOutcome;
+import io.tern.core.session.ConnectRequest;
+import io.tern.core.session.DisconnectKind;
+import io.tern.core.session.OutboundPublish;
+import io.tern.core.session.Session;
+import io.tern.core.session.SessionConnection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One MQTT connection: reads CONNECT, then maps each packet to one {@link Broker} call, and is
+ * the session's {@link SessionConnection} while attached. Runs on the channel's event loop, which
+ * is the session's owner thread while the connection is attached, so it calls the session's
+ * owner-thread methods directly.
+ */
+final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implements SessionConnection {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MqttConnectionHandler.class);
+    private static final AttributeKey<MqttVersion> CODEC_VERSION = AttributeKey.valueOf("NETTY_CODEC_MQTT_VERSION");
+    /** v3 CONNACK "unacceptable protocol version", written raw: the codec has no version yet. */
+    private static final byte[] CONNACK_UNACCEPTABLE_PROTOCOL = {0x20, 0x02, 0x00, 0x01};
+
+    private enum State { AWAIT_CONNECT, CONNECTING, CONNECTED, CLOSED }
+
+    private final Broker broker;
+    private final MqttTailSettings settings;
+    private final ConnectTranslator translator;
+    private final String transport;
+    private final ArrayDeque<MqttMessage> receivedWhileConnecting = new ArrayDeque<>();
+
+    private ChannelHandlerContext ctx;
+    private State state = State.AWAIT_CONNECT;
+    private boolean closing;
+    private String remoteAddress = "unknown";
+    private ScheduledFuture<?> connectTimeout;
+    private ProtocolAdapter adapter;
+    private ConnectPlan.Accept plan;
+    private TopicAliases topicAliases;
+    private Session session;
+    private long generation;
+    private Publisher publisher;
+    private DisconnectKind closeKind = DisconnectKind.ABNORMAL;
+    private Long expiryFromDisconnect;
+
+    MqttConnectionHandler(Broker broker, MqttTailSettings settings, String transport) {
+        this.broker = broker;
+        this.settings = settings;
+        this.translator = new ConnectTranslator(settings, broker.settings());
+        this.transport = transport;
+    }
+
+    // ------------------------------------------------------------------ channel events
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext context) {
+        this.ctx = context;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext context) {
+        remoteAddress = describe(context.channel().remoteAddress());
+        connectTimeout = context.executor().schedule(this::onConnectTimeout, settings.connectTimeoutMillis(),
+                TimeUnit.MILLISECONDS);
+        context.fireChannelActive();
+    }
+
+    /** The real client address for logs; a transport behind a proxy may have set a better one. */
+    void setRemoteAddress(String address) {
+        this.remoteAddress = address;
+    }
+
+    private static String describe(SocketAddress address) {
+        if (address instanceof InetSocketAddress inet) {
+            return inet.getAddress() == null ? inet.getHostString() + ":" + inet.getPort()
+                    : inet.getAddress().getHostAddress() + ":" + inet.getPort();
+        }
+        return String.valueOf(address);
+    }
+
+    private void onConnectTimeout() {
+        if (state == State.AWAIT_CONNECT && !closing) {
+            LOG.info("connect_timeout remote={}", remoteAddress);
+            broker.metrics().protocolError("connect_timeout");
+            closing = true;
+            ctx.close();
+        }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext context, Object msg) {
+        if (!(msg instanceof MqttMessage message) || closing || state == State.CLOSED) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (state == State.CONNECTING) {
+            receivedWhileConnecting.add(message); // released when processed or on close
+            return;
+        }
+        try {
+            if (message.decoderResult().isFailure()) {
+                onDecoderFailure(message.decoderResult().cause());
+            } else if (state == State.AWAIT_CONNECT) {
+                onFirstPacket(message);
+            } else {
+                onPacket(message);
+            }
+        } finally {
+            ReferenceCountUtil.release(message);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext context) {
+        context.flush();
+        context.fireChannelReadComplete();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext context) {
+        if (state == State.CONNECTED && !closing && context.channel().isWritable()) {
+            session.onWritable();
+        }
+        context.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext context, Object event) {
+        if (event instanceof IdleStateEvent) {
+            // [MQTT-3.1.2-22] nothing within 1.5 x keep alive: the connection is dead.
+            closeWithError(ReasonCode.KEEP_ALIVE_TIMEOUT, "no packet within 1.5 x keep alive");
+            return;
+        }
+        context.fireUserEventTriggered(event);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext context, Throwable cause) {
+        if (cause instanceof IOException) {
+            LOG.debug("connection_io_error client_id={} remote={} error={}", clientId(), remoteAddress, cause.toString());
+        } else {
+            LOG.warn("connection_error client_id={} remote={} error={}", clientId(), remoteAddress,
+                    DecoderFailures.describe(cause));
+        }
+        closing = true;
+        context.close();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext context) {
+        if (connectTimeout != null) {
+            connectTimeout.cancel(false);
+        }
+        State previous = state;
+        state = State.CLOSED;
+        MqttMessage pending;
+        while ((pending = receivedWhileConnecting.poll()) != null) {
+            ReferenceCountUtil.release(pending);
+        }
+        if (previous == State.CONNECTED) {
+            Session attached = session;
+            long attachedGeneration = generation;
+            DisconnectKind kind = closeKind;
+            Long newExpiry = expiryFromDisconnect;
+            attached.execute(() -> attached.connectionClosed(attachedGeneration, kind, newExpiry));
+            LOG.info("client_disconnected client_id={} remote={} kind={}", clientId(), remoteAddress,
+                    kind.name().toLowerCase(java.util.Locale.ROOT));
+        }
+        context.fireChannelInactive();
+    }
+
+    private String clientId() {
+        return plan == null ? null : plan.clientId();
+    }
+
+    // ------------------------------------------------------------------ CONNECT
+
+    private void onDecoderFailure(Throwable cause) {
+        ReasonCode reason = DecoderFailures.reasonFor(cause);
+        broker.metrics().protocolError(reason.label());
+        LOG.info("malformed_packet client_id={} remote={} reason={} detail=\"{}\"", clientId(), remoteAddress,
+                reason.label(), DecoderFailures.describe(cause));
+        if (state != State.AWAIT_CONNECT) {
+            closeWithError(reason, DecoderFailures.describe(cause));
+            return;
+        }
+        closing = true;
+        MqttVersion version = ctx.channel().attr(CODEC_VERSION).get();
+        if (reason == ReasonCode.UNSUPPORTED_PROTOCOL_VERSION) {
+            // [MQTT-3.1.2-2] answer an unknown protocol level with return code 0x01 and close.
+            ctx.writeAndFlush(Unpooled.wrappedBuffer(CONNACK_UNACCEPTABLE_PROTOCOL)).addListener(ChannelFutureListener.CLOSE);
+        } else if (version == MqttVersion.MQTT_5 || reason == ReasonCode.CLIENT_IDENTIFIER_NOT_VALID) {
+            ProtocolAdapter refusal = ProtocolAdapter.forVersion(version == null ? MqttVersion.MQTT_3_1_1 : version, true);
+            ctx.writeAndFlush(refusal.connAck(reason, false, MqttProperties.NO_PROPERTIES))
+                    .addListener(ChannelFutureListener.CLOSE);
+        } else {
+            ctx.close();
+        }
+    }
+
+    private void onFirstPacket(MqttMessage message) {
+        if (message.fixedHeader().messageType() != MqttMessageType.CONNECT) {
+            // [MQTT-3.1.0-1] the first packet must be CONNECT.
+            LOG.info("protocol_error remote={} reason=first_packet_not_connect type={}", remoteAddress,
+                    message.fixedHeader().messageType());
+            broker.metrics().protocolError("first_packet_not_connect");
+            closing = true;
+            ctx.close();
+            return;
+        }
+        connectTimeout.cancel(false);
+        ConnectPlan connectPlan = translator.translate((MqttConnectMessage) message, remoteAddress, broker.now(),
+                "mqtt");
+        if (connectPlan instanceof ConnectPlan.Refuse refuse) {
+            adapter = refuse.adapter();
+            refuseConnect(refuse.reasonCode(), refuse.reason());
+            return;
+        }
+        ConnectPlan.Accept accept = (ConnectPlan.Accept) connectPlan;
+        plan = accept;
+        adapter = accept.adapter();
+        topicAliases = new TopicAliases(adapter.isV5() ? settings.topicAliasMaximum() : 0);
+        state = State.CONNECTING;
+        // Hold further packets until the session is attached; they are replayed in order.
+        ctx.channel().config().setAutoRead(false);
+        broker.connect(new ConnectRequest(accept.clientId(), accept.cleanStart(), accept.sessionExpiry(),
+                accept.will(), accept.credentials(), accept.clientReceiveMaximum(), this));
+    }
+
+    private void refuseConnect(ReasonCode reasonCode, String reason) {
+        broker.metrics().connectRejected(reasonCode.label());
+        LOG.info("connect_refused client_id={} remote={} reason={} detail=\"{}\"", clientId(), remoteAddress,
+                reasonCode.label(), reason);
+        closing = true;
+        MqttProperties properties = MqttProperties.NO_PROPERTIES;
+        if (adapter.isV5() && reason != null) {
+            properties = new MqttProperties();
+            Mqtt5Properties.addReasonString(properties, reason);
+        }
+        ctx.writeAndFlush(adapter.connAck(reasonCode, false, properties)).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    @Override
+    public void onConnectOutcome(ConnectOutcome outcome) {
+        if (!ctx.executor().inEventLoop()) {
+            ctx.executor().execute(() -> onConnectOutcome(outcome));
+            return;
+        }
+        if (outcome instanceof ConnectOutcome.Rejected rejected) {
+            if (state == State.CONNECTING) {
+                refuseConnect(rejected.reasonCode(), rejected.reason());
+            }
+            return;
+        }
+        ConnectOutcome.Accepted accepted = (ConnectOutcome.Accepted) outcome;
+        if (state != State.CONNECTING || closing) {
+            // The socket went away while connecting: the session must not stay attached to it.
+            accepted.session().connectionClosed(accepted.generation(), DisconnectKind.ABNORMAL, null);
+            return;
+        }
+        session = accepted.session();
+        generation = accepted.generation();
+        publisher = new Publisher(plan.clientId(), session.username(), "mqtt");
+        state = State.CONNECTED;
+        MqttProperties properties = adapter.isV5()
+                ? ConnAckProperties.build(plan, settings, broker.settings()) : MqttProperties.NO_PROPERTIES;
+        ctx.write(adapter.connAck(ReasonCode.SUCCESS, accepted.sessionPresent(), properties));
+        if (plan.keepAliveSeconds() > 0) {
+            // [MQTT-3.1.2-24] allow one and a half keep-alive periods of silence.
+            ctx.pipeline().addBefore(HandlerNames.CONNECTION, HandlerNames.KEEP_ALIVE,
+                    new IdleStateHandler(plan.keepAliveSeconds() * 1500L, 0, 0, TimeUnit.MILLISECONDS));
+        }
+        LOG.info("client_connected client_id={} remote={} transport={} version={} clean_start={} session_present={}"
+                        + " keep_alive={} session_expiry={}", plan.clientId(), remoteAddress, transport,
+                adapter.version().protocolLevel(), plan.cleanStart(), accepted.sessionPresent(),
+                plan.keepAliveSeconds(), plan.sessionExpiry());
+        MqttMessage pending;
+        while ((pending = receivedWhileConnecting.poll()) != null) {
+            try {
+                if (!closing) {
+                    if (pending.decoderResult().isFailure()) {
+                        onDecoderFailure(pending.decoderResult().cause());
+                    } else {
+                        onPacket(pending);
+                    }
+                }
+            } finally {
+                ReferenceCountUtil.release(pending);
+            }
+        }
+        ctx.flush();
+        ctx.channel().config().setAutoRead(true);
+    }
+
+    // ------------------------------------------------------------------ packets after CONNECT
+
+    private void onPacket(MqttMessage message) {
+        switch (message.fixedHeader().messageType()) {
+            case PUBLISH -> onPublish((MqttPublishMessage) message);
+            case PUBACK -> session.onPubAck(packetId(message));
+            case PUBREC -> session.onPubRec(packetId(message), replyReason(message) >= 0x80);
+            case PUBREL -> onPubRel(packetId(message));
+            case PUBCOMP -> session.onPubComp(packetId(message));
+            case SUBSCRIBE -> onSubscribe((MqttSubscribeMessage) message);
+            case UNSUBSCRIBE -> onUnsubscribe((MqttUnsubscribeMessage) message);
+            case PINGREQ -> ctx.write(Packets.PINGRESP);
+            case DISCONNECT -> onDisconnect(message);
+            // [MQTT-3.1.0-2] a second CONNECT is a protocol error.
+            case CONNECT -> closeWithError(ReasonCode.PROTOCOL_ERROR, "second CONNECT");
+            case AUTH -> closeWithError(ReasonCode.PROTOCOL_ERROR, "AUTH without an authentication method");
+            default -> closeWithError(ReasonCode.PROTOCOL_ERROR,
+                    "unexpected packet " + message.fixedHeader().messageType());
+        }
+    }
+
+    private static int packetId(MqttMessage message) {
+        return ((MqttMessageIdVariableHeader) message.variableHeader()).messageId();
+    }
+
+    private static int replyReason(MqttMessage message) {
+        if (message.variableHeader() instanceof MqttPubReplyMessageVariableHeader reply) {
+            return reply.reasonCode() & 0xFF;
+        }
+        return 0;
+    }
+
+    private void onPublish(MqttPublishMessage publish) {
+        int qosValue = publish.fixedHeader().qosLevel().value();
+        int packetId = publish.variableHeader().packetId();
+        if (qosValue > broker.settings().maxQos().value()) {
+            closeWithError(ReasonCode.QOS_NOT_SUPPORTED, "QoS " + qosValue + " not supported");
+            return;
+        }
+        if (publish.fixedHeader().isRetain() && !broker.settings().retainAvailable()) {
+            closeWithError(ReasonCode.RETAIN_NOT_SUPPORTED, "retain not supported");
+            return;
+        }
+        String topic = publish.variableHeader().topicName();
+        MqttProperties properties = publish.variableHeader().properties();
+        Long expiryInterval = null;
+        MessageProperties messageProperties = MessageProperties.NONE;
+        if (adapter.isV5()) {
+            TopicAliases.Resolution resolution = topicAliases.resolve(topic,
+                    Mqtt5Properties.integer(properties, MqttPropertyType.TOPIC_ALIAS));
+            if (resolution instanceof TopicAliases.Resolution.Invalid invalid) {
+                closeWithError(ReasonCode.TOPIC_ALIAS_INVALID, invalid.problem());
+                return;
+            }
+            if (resolution instanceof TopicAliases.Resolution.Unknown unknown) {
+                closeWithError(ReasonCode.PROTOCOL_ERROR, "empty topic with unknown alias " + unknown.alias());
+                return;
+            }
+            topic = ((TopicAliases.Resolution.Topic) resolution).topic();
+            if (Mqtt5Properties.has(properties, MqttPropertyType.SUBSCRIPTION_IDENTIFIER)) {
+                // [MQTT-3.3.4-6] only the server sends Subscription Identifiers.
+                closeWithError(ReasonCode.PROTOCOL_ERROR, "PUBLISH with a Subscription Identifier");
+                return;
+            }
+            messageProperties = Mqtt5Properties.messageProperties(properties);
+            expiryInterval = Mqtt5Properties.unsignedInt(properties, MqttPropertyType.PUBLICATION_EXPIRY_INTERVAL);
+        }
+        if (Topics.checkTopicName(topic) instanceof TopicCheck.Invalid invalid) {
+            closeWithError(ReasonCode.TOPIC_NAME_INVALID, invalid.problem());
+            return;
+        }
+        byte[] payload = ByteBufUtil.getBytes(publish.content());
+        QoS qos = QoS.of(qosValue);
+        if (messageProperties.payloadIsUtf8() && !Utf8.isValid(payload)) {
+            // [MQTT-3.3.2-4] a payload declared UTF-8 that is not: refuse it.
+            acknowledge(qos, packetId, ReasonCode.PAYLOAD_FORMAT_INVALID, "payload is not valid UTF-8");
+            return;
+        }
+        Message message = new Message(topic, payload, qos, publish.fixedHeader().isRetain(), messageProperties,
+                Message.expiryDeadline(broker.now(), expiryInterval));
+        switch (qos) {
+            case AT_MOST_ONCE -> broker.publish(message, publisher);
+            case AT_LEAST_ONCE -> {
+                PublishOutcome outcome = broker.publish(message, publisher);
+                acknowledge(qos, packetId, outcome.reasonCode(), reasonOf(outcome));
+            }
+            case EXACTLY_ONCE -> onQos2Publish(message, packetId);
+        }
+    }
+
+    /** [MQTT-4.3.3-?] route on first receipt only; a retransmitted PUBLISH just gets PUBREC again. */
+    private void onQos2Publish(Message message, int packetId) {
+        if (!session.receiveQos2(packetId)) {
+            ctx.write(adapter.pubRec(packetId, ReasonCode.SUCCESS, null));
+            return;
+        }
+        if (adapter.isV5() && session.inboundQos2Pending() > settings.receiveMaximum()) {
+            // [MQTT-3.3.4-9] more unacknowledged QoS 2 messages than our Receive Maximum.
+            session.releaseQos2(packetId);
+            closeWithError(ReasonCode.RECEIVE_MAXIMUM_EXCEEDED, "more than " + settings.receiveMaximum()
+                    + " QoS 2 messages awaiting PUBREL");
+            return;
+        }
+        PublishOutcome outcome = broker.publish(message, publisher);
+        if (outcome.reasonCode().isError()) {
+            session.releaseQos2(packetId); // a PUBREC with an error ends the exchange
+        }
+        ctx.write(adapter.pubRec(packetId, outcome.reasonCode(), reasonOf(outcome)));
+    }
+
+    private void acknowledge(QoS qos, int packetId, ReasonCode reasonCode, String reason) {
+        if (qos == QoS.AT_LEAST_ONCE) {
+            ctx.write(adapter.pubAck(packetId, reasonCode, reason));
+        } else if (qos == QoS.EXACTLY_ONCE) {
+            ctx.write(adapter.pubRec(packetId, reasonCode, reason));
+        }
+    }
+
+    private static String reasonOf(PublishOutcome outcome) {
+        return outcome instanceof PublishOutcome.Rejected rejected ? rejected.reason() : null;
+    }
+
+    private void onPubRel(int packetId) {
+        boolean known = session.releaseQos2(packetId);
+        ctx.write(adapter.pubComp(packetId, known ? ReasonCode.SUCCESS : ReasonCode.PACKET_IDENTIFIER_NOT_FOUND));
+    }
+
+    private void onSubscribe(MqttSubscribeMessage subscribe) {
+        List<MqttTopicSubscription> filters = subscribe.payload().topicSubscriptions();
+        if (filters.isEmpty()) {
+            // [MQTT-3.8.3-3] at least one topic filter.
+            closeWithError(ReasonCode.PROTOCOL_ERROR, "SUBSCRIBE without topic filters");
+            return;
+        }
+        int subscriptionId = 0;
+        if (adapter.isV5()) {
+            Integer id = Mqtt5Properties.integer(subscribe.idAndPropertiesVariableHeader().properties(),
+                    MqttPropertyType.SUBSCRIPTION_IDENTIFIER);
+            if (id != null) {
+                if (id == 0) {
+                    closeWithError(ReasonCode.PROTOCOL_ERROR, "Subscription Identifier 0");
+                    return;
+                }
+                subscriptionId = id;
+            }
+        }
+        List<SubscriptionRequest> requests = new ArrayList<>(filters.size());
+        for (MqttTopicSubscription filter : filters) {
+            MqttSubscriptionOption option = filter.option();
+            boolean v5 = adapter.isV5();
+            if (v5 && option.isNoLocal() && SharedFilter.parse(filter.topicFilter()) != null) {
+                // [MQTT-3.8.3-4] No Local on a shared subscription is a protocol error.
+                closeWithError(ReasonCode.PROTOCOL_ERROR, "No Local on a shared subscription");
+                return;
+            }
+            SubscriptionOptions options = new SubscriptionOptions(QoS.of(option.qos().value()),
+                    v5 && option.isNoLocal(), v5 && option.isRetainAsPublished(),
+                    v5 ? RetainHandling.of(option.retainHandling().value()) : RetainHandling.SEND_ON_SUBSCRIBE);
+            requests.add(new SubscriptionRequest(filter.topicFilter(), options, subscriptionId));
+        }
+        List<ReasonCode> codes = broker.subscribe(session, requests);
+        ctx.write(adapter.subAck(subscribe.variableHeader().messageId(), codes));
+    }
+
+    private void onUnsubscribe(MqttUnsubscribeMessage unsubscribe) {
+        List<String> filters = unsubscribe.payload().topics();
+        if (filters.isEmpty()) {
+            // [MQTT-3.10.3-2] at least one topic filter.
+            closeWithError(ReasonCode.PROTOCOL_ERROR, "UNSUBSCRIBE without topic filters");
+            return;
+        }
+        List<ReasonCode> codes = broker.unsubscribe(session, filters);
+        ctx.write(adapter.unsubAck(unsubscribe.variableHeader().messageId(), codes));
+    }
+
+    private void onDisconnect(MqttMessage disconnect) {
+        int reason = 0;
+        if (adapter.isV5() && disconnect.variableHeader() instanceof MqttReasonCodeAndPropertiesVariableHeader header) {
+            reason = header.reasonCode() & 0xFF;
+            Long expiry = Mqtt5Properties.unsignedInt(header.properties(), MqttPropertyType.SESSION_EXPIRY_INTERVAL);
+            if (expiry != null) {
+                if (plan.sessionExpiry() == 0 && expiry != 0) {
+                    // [MQTT-3.14.2-2] cannot turn a clean session into a persistent one at DISCONNECT.
+                    closeWithError(ReasonCode.PROTOCOL_ERROR, "Session Expiry Interval set at DISCONNECT after 0");
+                    return;
+                }
+                expiryFromDisconnect = Math.min(expiry, broker.settings().maxSessionExpirySeconds());
+            }
+        }
+        // [MQTT-3.14.4-3] only a DISCONNECT with reason 0x00 discards the will.
+        closeKind = reason == 0 ? DisconnectKind.NORMAL : DisconnectKind.WITH_WILL;
+        closing = true;
+        ctx.close();
+    }
+
+    /** Protocol errors and malformed packets: v5 gets DISCONNECT with the reason, v3 a close. */
+    private void closeWithError(ReasonCode reasonCode, String detail) {
+        if (closing) {
+            return;
+        }
+        closing = true;
+        closeKind = DisconnectKind.ABNORMAL;
+        broker.metrics().protocolError(reasonCode.label());
+        LOG.info("protocol_error client_id={} remote={} reason={} detail=\"{}\"", clientId(), remoteAddress,
+                reasonCode.label(), detail);
+        MqttMessage disconnect = adapter == null ? null : adapter.disconnect(reasonCode, detail);
+        if (disconnect != null && state == State.CONNECTED) {
+            ctx.writeAndFlush(disconnect).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            ctx.flush();
+            ctx.close();
+        }
+    }
+
+    // ------------------------------------------------------------------ SessionConnection
+
+    @Override
+    public Executor executor() {
+        return ctx.channel().eventLoop();
+    }
+
+    @Override
+    public boolean sendPublish(OutboundPublish publish) {
+        if (plan.clientMaxPacketSize() != Long.MAX_VALUE
+                && OutboundPublishes.size(publish, adapter.isV5()) > plan.clientMaxPacketSize()) {
+            return false;
+        }
+        ctx.write(OutboundPublishes.build(publish, adapter.isV5()), ctx.voidPromise());
+        return true;
+    }
+
+    @Override
+    public void sendPubRel(int packetId, ReasonCode reasonCode) {
+        ctx.write(adapter.pubRel(packetId, reasonCode));
+    }
+
+    @Override
+    public boolean isWritable() {
+        return ctx.channel().isWritable();
+    }
+
+    @Override
+    public void flush() {
+        ctx.flush();
+    }
+
+    @Override
+    public void close(ReasonCode reasonCode) {
+        if (!ctx.executor().inEventLoop()) {
+            ctx.executor().execute(() -> close(reasonCode));
+            return;
+        }
+        if (closing) {
+            return;
+        }
+        closing = true;
+        closeKind = DisconnectKind.ABNORMAL;
+        LOG.info("connection_closed_by_server client_id={} remote={} reason={}", clientId(), remoteAddress,
+                reasonCode.label());
+        MqttMessage disconnect = adapter == null ? null : adapter.disconnect(reasonCode, null);
+        if (disconnect != null && state == State.CONNECTED) {
+            ctx.writeAndFlush(disconnect).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            ctx.flush();
+            ctx.close();
+        }
+    }
+}

@@ -1,0 +1,34 @@
+package io.tern.mqtt;
+
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.mqtt.MqttDecoder;
+import io.netty.handler.codec.mqtt.MqttEncoder;
+import io.tern.core.Broker;
+
+/**
+ * The MQTT tail every MQTT transport ends in: decoder, encoder, connection handler. A transport
+ * adds only its own framing (nothing for TCP; HTTP upgrade and frames for WebSocket) before it.
+ */
+public final class MqttTail {
+    /** MQTT 3.1 limited client ids to 23 characters; everyone accepts longer ones today. */
+    private static final int MAX_CLIENT_ID_LENGTH = 65_535;
+
+    private final Broker broker;
+    private final MqttTailSettings settings;
+
+    public MqttTail(Broker broker, MqttTailSettings settings) {
+        this.broker = broker;
+        this.settings = settings;
+    }
+
+    /** Appends the tail to {@code pipeline}; {@code transport} labels logs and metrics (tcp, ws). */
+    public void install(ChannelPipeline pipeline, String transport) {
+        pipeline.addLast(HandlerNames.DECODER, new MqttDecoder(settings.maxPacketSize(), MAX_CLIENT_ID_LENGTH, true));
+        pipeline.addLast(HandlerNames.ENCODER, MqttEncoder.INSTANCE);
+        pipeline.addLast(HandlerNames.CONNECTION, new MqttConnectionHandler(broker, settings, transport));
+    }
+
+    public MqttTailSettings settings() {
+        return settings;
+    }
+}

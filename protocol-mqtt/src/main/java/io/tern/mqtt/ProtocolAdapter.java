@@ -1,0 +1,41 @@
+package io.tern.mqtt;
+
+import io.netty.handler.codec.mqtt.MqttMessage;
+import io.netty.handler.codec.mqtt.MqttProperties;
+import io.netty.handler.codec.mqtt.MqttVersion;
+import io.tern.core.ReasonCode;
+
+import java.util.List;
+
+/**
+ * What differs between MQTT 3.1/3.1.1 and 5.0 on the server side: how outcomes are expressed.
+ * Everything else (flows, state, validation) is written once in {@link MqttConnectionHandler}.
+ */
+interface ProtocolAdapter {
+
+    MqttVersion version();
+
+    boolean isV5();
+
+    /** CONNACK with the outcome; v3 maps reason codes onto its six return codes. */
+    MqttMessage connAck(ReasonCode reasonCode, boolean sessionPresent, MqttProperties properties);
+
+    MqttMessage pubAck(int packetId, ReasonCode reasonCode, String reason);
+
+    MqttMessage pubRec(int packetId, ReasonCode reasonCode, String reason);
+
+    MqttMessage pubRel(int packetId, ReasonCode reasonCode);
+
+    MqttMessage pubComp(int packetId, ReasonCode reasonCode);
+
+    MqttMessage subAck(int packetId, List<ReasonCode> reasonCodes);
+
+    MqttMessage unsubAck(int packetId, List<ReasonCode> reasonCodes);
+
+    /** A server DISCONNECT, or null where the version has none (v3 just closes). */
+    MqttMessage disconnect(ReasonCode reasonCode, String reason);
+
+    static ProtocolAdapter forVersion(MqttVersion version, boolean problemInformation) {
+        return version == MqttVersion.MQTT_5 ? new Mqtt5Adapter(problemInformation) : new Mqtt3Adapter(version);
+    }
+}

@@ -1,0 +1,49 @@
+package io.tern.transport.tcp;
+
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.tern.core.metrics.BrokerMetrics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Closes connections beyond the configured maximum as they are accepted, before any MQTT is
+ * read, so a flood of sockets cannot exhaust the broker's memory or file descriptors.
+ */
+@ChannelHandler.Sharable
+final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
+    private static final Logger LOG = LoggerFactory.getLogger(ConnectionLimiter.class);
+
+    private final int max;
+    private final AtomicInteger open = new AtomicInteger();
+    private final BrokerMetrics metrics;
+
+    ConnectionLimiter(int max, BrokerMetrics metrics) {
+        this.max = max;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        if (open.incrementAndGet() > max) {
+            metrics.connectRejected("connection_limit");
+            LOG.warn("connection_limit_reached limit={} remote={}", max, ctx.channel().remoteAddress());
+            ctx.close();
+            return;
+        }
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        open.decrementAndGet();
+        ctx.fireChannelInactive();
+    }
+
+    int open() {
+        return open.get();
+    }
+}
