@@ -55,6 +55,14 @@ public final class Broker implements AutoCloseable {
 
     public Broker(BrokerSettings settings, RetainedMessageStore retained, SessionStore sessionStore,
                   Authenticator authenticator, Authorizer authorizer, MeterRegistry meterRegistry, LongSupplier clock) {
+        this(settings, retained, sessionStore, authenticator, authorizer, meterRegistry, clock,
+                new OfflineExecutors(settings.offlineExecutorThreads()));
+    }
+
+    /** As above, with the executors that own offline sessions supplied (tests use {@link OfflineExecutors#callerRuns()}). */
+    public Broker(BrokerSettings settings, RetainedMessageStore retained, SessionStore sessionStore,
+                  Authenticator authenticator, Authorizer authorizer, MeterRegistry meterRegistry, LongSupplier clock,
+                  OfflineExecutors offlineExecutors) {
         this.settings = settings;
         this.retained = retained;
         this.sessionStore = sessionStore;
@@ -62,7 +70,7 @@ public final class Broker implements AutoCloseable {
         this.authorizer = authorizer;
         this.metrics = new BrokerMetrics(meterRegistry);
         this.clock = clock;
-        this.offlineExecutors = new OfflineExecutors(settings.offlineExecutorThreads());
+        this.offlineExecutors = offlineExecutors;
         this.timers = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "tern-timers");
             t.setDaemon(true);

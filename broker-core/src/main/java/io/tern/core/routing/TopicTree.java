@@ -44,6 +44,19 @@ public final class TopicTree<S> {
         return size.get();
     }
 
+    /** Nodes below the root (for tests of pruning and diagnostics); walks the whole tree. */
+    int nodeCount() {
+        return countBelow(root);
+    }
+
+    private int countBelow(Node<S> node) {
+        int count = 0;
+        for (Node<S> child : node.children.values()) {
+            count += 1 + countBelow(child);
+        }
+        return count;
+    }
+
     /**
      * Adds or replaces the subscription of {@code clientId} to {@code subscription.topicFilter()}.
      *
@@ -232,15 +245,17 @@ public final class TopicTree<S> {
             if (count == 0) {
                 return null;
             }
-            int start = Math.floorMod(next.getAndIncrement(), count);
-            for (int i = 0; i < count; i++) {
-                Entry<S> candidate = current.get((start + i) % count);
+            // Each skipped offline member consumes a turn, so online members share evenly.
+            int index = 0;
+            for (int attempt = 0; attempt < count; attempt++) {
+                index = Math.floorMod(next.getAndIncrement(), count);
+                Entry<S> candidate = current.get(index);
                 if (online.test(candidate.subscriber())) {
                     return candidate;
                 }
             }
             // Nobody online: queue for one member so that QoS 1/2 messages are not lost.
-            return current.get(start);
+            return current.get(index);
         }
     }
 }

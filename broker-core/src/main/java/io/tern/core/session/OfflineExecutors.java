@@ -1,5 +1,6 @@
 package io.tern.core.session;
 
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -10,10 +11,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * to the same one ({@code floorMod(clientId.hashCode(), n)}), so its work stays on one thread.
  */
 public final class OfflineExecutors implements AutoCloseable {
-    private final ExecutorService[] executors;
+    private final Executor[] executors;
+
+    private OfflineExecutors(Executor[] executors) {
+        this.executors = executors;
+    }
 
     public OfflineExecutors(int threads) {
-        executors = new ExecutorService[Math.max(1, threads)];
+        this(new Executor[Math.max(1, threads)]);
         AtomicInteger counter = new AtomicInteger();
         for (int i = 0; i < executors.length; i++) {
             executors[i] = Executors.newSingleThreadExecutor(r -> {
@@ -24,21 +29,33 @@ public final class OfflineExecutors implements AutoCloseable {
         }
     }
 
-    public ExecutorService forClient(String clientId) {
+    /**
+     * Runs offline session work on the calling thread. For single-threaded harnesses (Netty's
+     * EmbeddedChannel) where every event must happen on the test thread; never for a server.
+     */
+    public static OfflineExecutors callerRuns() {
+        return new OfflineExecutors(new Executor[]{Runnable::run});
+    }
+
+    public Executor forClient(String clientId) {
         return executors[Math.floorMod(clientId.hashCode(), executors.length)];
     }
 
     @Override
     public void close() {
-        for (ExecutorService executor : executors) {
-            executor.shutdown();
+        for (Executor executor : executors) {
+            if (executor instanceof ExecutorService service) {
+                service.shutdown();
+            }
         }
-        for (ExecutorService executor : executors) {
-            try {
-                executor.awaitTermination(2, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
+        for (Executor executor : executors) {
+            if (executor instanceof ExecutorService service) {
+                try {
+                    service.awaitTermination(2, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
             }
         }
     }

@@ -1,0 +1,91 @@
+package io.tern.core.routing;
+
+import io.tern.core.message.QoS;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class TopicTreeTest {
+
+    private static Subscription sub(String filter) {
+        return Subscription.of(filter, SubscriptionOptions.of(QoS.AT_LEAST_ONCE), 0);
+    }
+
+    private static List<String> match(TopicTree<String> tree, String topic) {
+        List<String> clients = new ArrayList<>();
+        tree.match(topic, e -> clients.add(e.clientId()));
+        return clients;
+    }
+
+    @Test
+    void dollarTopicsAreNotMatchedByLeadingWildcards_MQTT_4_7_2_1() {
+        TopicTree<String> tree = new TopicTree<>(c -> true);
+        tree.subscribe("hash", "hash", sub("#"));
+        tree.subscribe("plus", "plus", sub("+/monitor/Clients"));
+        tree.subscribe("sys", "sys", sub("$SYS/#"));
+        tree.subscribe("sysplus", "sysplus", sub("$SYS/monitor/+"));
+        assertThat(match(tree, "$SYS/monitor/Clients")).containsExactlyInAnyOrder("sys", "sysplus");
+        assertThat(match(tree, "a/monitor/Clients")).containsExactlyInAnyOrder("hash", "plus");
+    }
+
+    @Test
+    void hashMatchesParentLevel_MQTT_4_7_1_2() {
+        TopicTree<String> tree = new TopicTree<>(c -> true);
+        tree.subscribe("c", "c", sub("sport/tennis/#"));
+        assertThat(match(tree, "sport/tennis")).containsExactly("c");
+        assertThat(match(tree, "sport/tennis/player1/ranking")).containsExactly("c");
+        assertThat(match(tree, "sport")).isEmpty();
+    }
+
+    @Test
+    void resubscribingReplacesAndReportsNotNew() {
+        TopicTree<String> tree = new TopicTree<>(c -> true);
+        assertThat(tree.subscribe("c", "c", sub("a/b"))).isTrue();
+        assertThat(tree.subscribe("c", "c", sub("a/b"))).isFalse();
+        assertThat(tree.size()).isEqualTo(1);
+        assertThat(match(tree, "a/b")).containsExactly("c");
+    }
+
+    @Test
+    void unsubscribePrunesEmptyNodesSoTheTreeDoesNotGrowWithChurn() {
+        TopicTree<String> tree = new TopicTree<>(c -> true);
+        tree.subscribe("keep", "keep", sub("churn/keep"));
+        for (int i = 0; i < 1000; i++) {
+            tree.subscribe("c", "c", sub("churn/" + i + "/x/+"));
+            tree.subscribe("d", "d", sub("$share/g/churn/" + i));
+            assertThat(tree.unsubscribe("c", "churn/" + i + "/x/+")).isTrue();
+            assertThat(tree.unsubscribe("d", "$share/g/churn/" + i)).isTrue();
+        }
+        assertThat(tree.unsubscribe("c", "churn/1/x/+")).isFalse();
+        assertThat(tree.size()).isEqualTo(1);
+        assertThat(tree.nodeCount()).isEqualTo(2); // churn, churn/keep
+        tree.unsubscribe("keep", "churn/keep");
+        assertThat(tree.nodeCount()).isZero();
+    }
+
+    @Test
+    void sharedGroupSpreadsRoundRobinOverOnlineMembers() {
+        Set<String> online = new java.util.HashSet<>(Set.of("m1", "m2", "m3"));
+        TopicTree<String> tree = new TopicTree<>(online::contains);
+        for (String member : List.of("m1", "m2", "m3", "m4")) {
+            tree.subscribe(member, member, sub("$share/workers/jobs/+"));
+        }
+        tree.subscribe("watcher", "watcher", sub("jobs/#"));
+        Map<String, Integer> counts = new HashMap<>();
+        for (int i = 0; i < 300; i++) {
+            List<String> got = match(tree, "jobs/" + i);
+            assertThat(got).hasSize(2).contains("watcher");
+            got.stream().filter(c -> !c.equals("watcher")).forEach(c -> counts.merge(c, 1, Integer::sum));
+        }
+        assertThat(counts).containsOnlyKeys("m1", "m2", "m3"); // m4 is offline
+        assertThat(counts.values()).allSatisfy(n -> assertThat(n).isBetween(90, 110));
+        online.clear();
+        assertThat(match(tree, "jobs/x")).hasSize(2); // nobody online: still one member, to queue for
+    }
+}
