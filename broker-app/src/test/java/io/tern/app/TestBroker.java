@@ -1,0 +1,47 @@
+package io.tern.app;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.tern.app.config.ConfigException;
+import io.tern.app.config.ConfigLoader;
+import io.tern.app.config.TernConfig;
+
+/** A real Tern server on 127.0.0.1 and a free port, configured from YAML. */
+final class TestBroker implements AutoCloseable {
+    final TernServer server;
+    final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+
+    TestBroker(String extraYaml) {
+        String yaml = "listeners:\n  tcp: { host: 127.0.0.1, port: 0 }\n" + extraYaml;
+        TernConfig config;
+        try {
+            config = new ConfigLoader().parse(yaml, "test");
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+        server = new TernServer(config, meters);
+        try {
+            server.start();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    TestBroker() {
+        this("");
+    }
+
+    int port() {
+        return server.tcpAddress().getPort();
+    }
+
+    double counter(String name, String... tags) {
+        var counter = meters.find(name).tags(tags).counter();
+        return counter == null ? 0 : counter.count();
+    }
+
+    @Override
+    public void close() {
+        server.close();
+    }
+}
