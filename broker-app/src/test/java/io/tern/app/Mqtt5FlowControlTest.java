@@ -1,0 +1,181 @@
+package io.tern.app;
+
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.mqtt.MqttConnAckMessage;
+import io.netty.handler.codec.mqtt.MqttFixedHeader;
+import io.netty.handler.codec.mqtt.MqttMessage;
+import io.netty.handler.codec.mqtt.MqttMessageBuilders;
+import io.netty.handler.codec.mqtt.MqttMessageIdVariableHeader;
+import io.netty.handler.codec.mqtt.MqttMessageType;
+import io.netty.handler.codec.mqtt.MqttProperties;
+import io.netty.handler.codec.mqtt.MqttProperties.MqttPropertyType;
+import io.netty.handler.codec.mqtt.MqttPublishMessage;
+import io.netty.handler.codec.mqtt.MqttQoS;
+import io.netty.handler.codec.mqtt.MqttSubscriptionOption;
+import io.netty.handler.codec.mqtt.MqttVersion;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Flows that need a client that misbehaves on purpose (withholds acknowledgements, vanishes),
+ * driven through a raw socket client.
+ */
+class Mqtt5FlowControlTest extends ClientSupport {
+
+    @Override
+    String brokerYaml() {
+        return "sessions: { max_queued_messages: 10 }\nmqtt: { response_information_prefix: 'resp/' }\n";
+    }
+
+    private static MqttProperties props(MqttPropertyType type, int value) {
+        MqttProperties properties = new MqttProperties();
+        properties.add(new MqttProperties.IntegerProperty(type.value(), value));
+        return properties;
+    }
+
+    private static MqttMessage publish(String topic, int qos, int packetId, String payload) {
+        return MqttMessageBuilders.publish().topicName(topic).qos(MqttQoS.valueOf(qos)).messageId(packetId)
+                .payload(Unpooled.copiedBuffer(payload, StandardCharsets.UTF_8)).build();
+    }
+
+    private static MqttMessage reply(MqttMessageType type, int packetId) {
+        MqttQoS qos = type == MqttMessageType.PUBREL ? MqttQoS.AT_LEAST_ONCE : MqttQoS.AT_MOST_ONCE;
+        return new MqttMessage(new MqttFixedHeader(type, false, qos, false, 0), MqttMessageIdVariableHeader.from(packetId));
+    }
+
+    private static MqttMessage subscribe(int packetId, String filter, int qos, MqttProperties properties) {
+        return MqttMessageBuilders.subscribe().messageId(packetId).properties(properties)
+                .addSubscription(filter, new MqttSubscriptionOption(MqttQoS.valueOf(qos), false, false,
+                        MqttSubscriptionOption.RetainedHandlingPolicy.SEND_AT_SUBSCRIBE)).build();
+    }
+
+    private static String payload(MqttMessage message) {
+        return ((MqttPublishMessage) message).content().toString(StandardCharsets.UTF_8);
+    }
+
+    private RawClient publisher() throws Exception {
+        return rawConnected(MqttVersion.MQTT_3_1_1, "raw-pub", true, MqttProperties.NO_PROPERTIES);
+    }
+
+    @Test
+    void overlappingSubscriptionsDeliverOnceWithEverySubscriptionIdentifier_MQTT_3_3_4_3() throws Exception {
+        RawClient client = rawConnected(MqttVersion.MQTT_5, "sid", true, MqttProperties.NO_PROPERTIES);
+        client.send(subscribe(1, "sid/#", 1, props(MqttPropertyType.SUBSCRIPTION_IDENTIFIER, 42)));
+        assertThat(client.receive(WAIT).fixedHeader().messageType()).isEqualTo(MqttMessageType.SUBACK);
+        client.send(subscribe(2, "sid/+", 0, props(MqttPropertyType.SUBSCRIPTION_IDENTIFIER, 4242)));
+        assertThat(client.receive(WAIT).fixedHeader().messageType()).isEqualTo(MqttMessageType.SUBACK);
+        publisher().send(publish("sid/x", 1, 1, "both"));
+        MqttPublishMessage delivered = (MqttPublishMessage) client.receive(WAIT);
+        assertThat(delivered.fixedHeader().qosLevel()).isEqualTo(MqttQoS.AT_LEAST_ONCE); // highest of the two
+        List<Integer> ids = delivered.variableHeader().properties()
+                .getProperties(MqttPropertyType.SUBSCRIPTION_IDENTIFIER.value()).stream()
+                .map(p -> (Integer) p.value()).toList();
+        assertThat(ids).containsExactlyInAnyOrder(42, 4242);
+        client.send(reply(MqttMessageType.PUBACK, delivered.variableHeader().packetId()));
+        assertThat(client.receive(SHORT)).isNull(); // delivered once
+    }
+
+    @Test
+    void clientReceiveMaximumLimitsUnacknowledgedMessages_MQTT_4_9_0_2() throws Exception {
+        RawClient slow = rawConnected(MqttVersion.MQTT_5, "slow", true, props(MqttPropertyType.RECEIVE_MAXIMUM, 2));
+        slow.send(subscribe(1, "rm/t", 1, MqttProperties.NO_PROPERTIES));
+        slow.receive(WAIT); // SUBACK
+        RawClient pub = publisher();
+        for (int i = 0; i < 5; i++) {
+            pub.send(publish("rm/t", 1, i + 1, "m" + i));
+        }
+        MqttMessage first = slow.receive(WAIT);
+        MqttMessage second = slow.receive(WAIT);
+        assertThat(List.of(payload(first), payload(second))).containsExactly("m0", "m1");
+        assertThat(slow.receive(SHORT)).isNull(); // window full
+        slow.send(reply(MqttMessageType.PUBACK, ((MqttPublishMessage) first).variableHeader().packetId()));
+        assertThat(payload(slow.receive(WAIT))).isEqualTo("m2");
+        assertThat(slow.receive(SHORT)).isNull();
+    }
+
+    @Test
+    void unacknowledgedMessagesAreResentWithDupOnReconnect_MQTT_4_4_0_1() throws Exception {
+        MqttProperties persistent = props(MqttPropertyType.SESSION_EXPIRY_INTERVAL, 60);
+        RawClient first = rawConnected(MqttVersion.MQTT_5, "redeliver", true, persistent);
+        first.send(subscribe(1, "rd/#", 2, MqttProperties.NO_PROPERTIES));
+        first.receive(WAIT);
+        RawClient pub = publisher();
+        pub.send(publish("rd/1", 1, 1, "qos1"));
+        pub.send(publish("rd/2", 2, 2, "qos2"));
+        MqttPublishMessage q1 = (MqttPublishMessage) first.receive(WAIT);
+        MqttPublishMessage q2 = (MqttPublishMessage) first.receive(WAIT);
+        assertThat(q1.fixedHeader().isDup()).isFalse();
+        first.send(reply(MqttMessageType.PUBREC, q2.variableHeader().packetId()));
+        MqttMessage pubRel = first.receive(WAIT);
+        assertThat(pubRel.fixedHeader().messageType()).isEqualTo(MqttMessageType.PUBREL);
+        first.dropConnection(); // neither the PUBACK nor the PUBCOMP was sent
+
+        RawClient second = raw(MqttVersion.MQTT_5);
+        second.send(MqttMessageBuilders.connect().protocolVersion(MqttVersion.MQTT_5).clientId("redeliver")
+                .cleanSession(false).keepAlive(60).properties(persistent).build());
+        MqttConnAckMessage connAck = (MqttConnAckMessage) second.receive(WAIT);
+        assertThat(connAck.variableHeader().isSessionPresent()).isTrue();
+        MqttPublishMessage again = (MqttPublishMessage) second.receive(WAIT);
+        assertThat(again.fixedHeader().isDup()).isTrue();
+        assertThat(again.variableHeader().packetId()).isEqualTo(q1.variableHeader().packetId());
+        assertThat(payload(again)).isEqualTo("qos1");
+        MqttMessage pubRelAgain = second.receive(WAIT);
+        assertThat(pubRelAgain.fixedHeader().messageType()).isEqualTo(MqttMessageType.PUBREL);
+        assertThat(((MqttMessageIdVariableHeader) pubRelAgain.variableHeader()).messageId())
+                .isEqualTo(q2.variableHeader().packetId());
+        second.send(reply(MqttMessageType.PUBACK, again.variableHeader().packetId()));
+        second.send(reply(MqttMessageType.PUBCOMP, q2.variableHeader().packetId()));
+        assertThat(second.receive(SHORT)).isNull();
+    }
+
+    @Test
+    void aFullSessionQueueDropsTheOldestAndCountsIt() throws Exception {
+        RawClient stalled = rawConnected(MqttVersion.MQTT_5, "stalled", true, props(MqttPropertyType.RECEIVE_MAXIMUM, 1));
+        stalled.send(subscribe(1, "of/t", 1, MqttProperties.NO_PROPERTIES));
+        stalled.receive(WAIT);
+        RawClient pub = publisher();
+        for (int i = 0; i < 30; i++) {
+            pub.send(publish("of/t", 1, i + 1, "m" + i));
+        }
+        MqttPublishMessage inflight = (MqttPublishMessage) stalled.receive(WAIT);
+        assertThat(payload(inflight)).isEqualTo("m0");
+        // 1 in flight + 10 queued (max_queued_messages) of 30: 19 dropped, oldest first.
+        await().atMost(WAIT).until(() -> broker().counter("tern.messages.dropped", "reason", "queue_full") == 19);
+        stalled.send(reply(MqttMessageType.PUBACK, inflight.variableHeader().packetId()));
+        MqttPublishMessage next = (MqttPublishMessage) stalled.receive(WAIT);
+        assertThat(payload(next)).isEqualTo("m20");
+    }
+
+    @Test
+    void responseInformationIsSentWhenRequested_MQTT_3_1_2_28() throws Exception {
+        RawClient client = raw(MqttVersion.MQTT_5);
+        client.send(MqttMessageBuilders.connect().protocolVersion(MqttVersion.MQTT_5).clientId("asks")
+                .cleanSession(true).properties(props(MqttPropertyType.REQUEST_RESPONSE_INFORMATION, 1)).build());
+        MqttConnAckMessage connAck = (MqttConnAckMessage) client.receive(WAIT);
+        var info = connAck.variableHeader().properties().getProperty(MqttPropertyType.RESPONSE_INFORMATION.value());
+        assertThat(info.value()).isEqualTo("resp/asks");
+    }
+
+    @Test
+    void keepAliveClosesASilentConnection_MQTT_3_1_2_22() throws Exception {
+        RawClient silent = raw(MqttVersion.MQTT_3_1_1);
+        silent.send(MqttMessageBuilders.connect().protocolVersion(MqttVersion.MQTT_3_1_1).clientId("silent")
+                .cleanSession(true).keepAlive(1).build());
+        assertThat(silent.receive(WAIT)).isNotNull();
+        long start = System.nanoTime();
+        assertThat(silent.closedByServer(WAIT)).isTrue();
+        assertThat((System.nanoTime() - start) / 1_000_000).isGreaterThanOrEqualTo(1_000);
+    }
+
+    @Test
+    void pingRequestGetsPingResponse() throws Exception {
+        RawClient client = rawConnected(MqttVersion.MQTT_3_1_1, "pinger", true, MqttProperties.NO_PROPERTIES);
+        client.send(new MqttMessage(new MqttFixedHeader(MqttMessageType.PINGREQ, false, MqttQoS.AT_MOST_ONCE, false, 0)));
+        assertThat(client.receive(WAIT).fixedHeader().messageType()).isEqualTo(MqttMessageType.PINGRESP);
+    }
+}
