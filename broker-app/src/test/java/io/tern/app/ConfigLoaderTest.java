@@ -1,0 +1,134 @@
+package io.tern.app;
+
+import io.tern.app.config.ConfigException;
+import io.tern.app.config.ConfigLoader;
+import io.tern.app.config.TernConfig;
+import io.tern.core.BrokerSettings;
+import io.tern.core.session.QueueOverflowPolicy;
+import io.tern.mqtt.MqttTailSettings;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ConfigLoaderTest {
+    private static final Path SHIPPED = Path.of("..", "config", "tern.yaml");
+
+    @Test
+    void builtInDefaultsListenForMqttOnAllInterfaces() {
+        TernConfig config = ConfigLoader.defaults();
+        assertThat(config.tcp().enabled()).isTrue();
+        assertThat(config.tcp().host()).isEqualTo("0.0.0.0");
+        assertThat(config.tcp().port()).isEqualTo(1883);
+        assertThat(config.websocket().enabled()).isFalse();
+        assertThat(config.broker()).isEqualTo(BrokerSettings.defaults());
+        assertThat(config.mqtt()).isEqualTo(MqttTailSettings.defaults());
+    }
+
+    @Test
+    void absentListenersAreOffAndPresentOnesOn() throws ConfigException {
+        TernConfig config = new ConfigLoader().parse("listeners:\n  tcp: { port: 1884 }\n", "t");
+        assertThat(config.tcp().enabled()).isTrue();
+        assertThat(config.tcp().port()).isEqualTo(1884);
+        assertThat(config.http().enabled()).isFalse();
+        TernConfig off = new ConfigLoader().parse("listeners:\n  tcp: { enabled: false }\n", "t");
+        assertThat(off.tcp().enabled()).isFalse();
+    }
+
+    @Test
+    void shippedFileHoldsTheBuiltInDefaults() throws ConfigException {
+        TernConfig shipped = new ConfigLoader().load(SHIPPED);
+        TernConfig defaults = ConfigLoader.defaults();
+        assertThat(shipped.tcp()).isEqualTo(defaults.tcp());
+        assertThat(shipped.mqtt()).isEqualTo(defaults.mqtt());
+        assertThat(shipped.broker()).isEqualTo(defaults.broker());
+        assertThat(shipped.ioThreads()).isEqualTo(defaults.ioThreads());
+    }
+
+    /** Every key the loader knows appears in config/tern.yaml and in docs/configuration.md. */
+    @Test
+    void everyKeyIsDocumented() throws Exception {
+        ConfigLoader loader = new ConfigLoader();
+        loader.load(SHIPPED);
+        Set<String> known = loader.knownKeys();
+        Set<String> inFile = yamlKeyPaths(Files.readString(SHIPPED));
+        assertThat(inFile).containsAll(known);
+        String reference = Files.readString(Path.of("..", "docs", "configuration.md"));
+        for (String key : known) {
+            assertThat(reference).as("docs/configuration.md documents %s", key).contains("`" + key + "`");
+        }
+    }
+
+    /** Key paths of a YAML file written in block style with "{ ... }" flow maps at most one deep. */
+    private static Set<String> yamlKeyPaths(String yaml) {
+        Set<String> paths = new TreeSet<>();
+        String[] stack = new String[10];
+        Pattern key = Pattern.compile("^( *)([a-z_0-9]+):(.*)$");
+        for (String line : yaml.split("\n")) {
+            Matcher m = key.matcher(line);
+            if (!m.matches()) {
+                continue;
+            }
+            int depth = m.group(1).length() / 2;
+            stack[depth] = m.group(2);
+            StringBuilder path = new StringBuilder();
+            for (int i = 0; i <= depth; i++) {
+                path.append(i == 0 ? "" : ".").append(stack[i]);
+            }
+            paths.add(path.toString());
+        }
+        return paths;
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "listeners: { tcp: { port: 70000 } }|listeners.tcp.port: expected an integer from 0 to 65535, got 70000",
+            "listeners: { tcp: { port: abc } }|listeners.tcp.port: expected an integer from 0 to 65535, got \"abc\"",
+            "listeners: { tcp: { prot: 1 } }|listeners.tcp.prot: unknown key",
+            "listeners: { mqtt: {} }|listeners.mqtt: unknown key",
+            "colour: blue|colour: unknown key",
+            "mqtt: { max_qos: 3 }|mqtt.max_qos: expected an integer from 0 to 2, got 3",
+            "mqtt: { retain_available: maybe }|mqtt.retain_available: expected true or false, got \"maybe\"",
+            "sessions: { queue_overflow_policy: drop_all }|sessions.queue_overflow_policy: expected one of drop_oldest, drop_new, got \"drop_all\"",
+            "listeners: { websocket: { path: mqtt } }|listeners.websocket.path: must start with '/', got \"mqtt\"",
+            "mqtt: 5|mqtt: expected a mapping, got 5",
+            "listeners: { tcp: { host: '' } }|listeners.tcp.host: must not be empty",
+    })
+    void badValuesNameTheKeyAndTheValue(String yaml, String message) {
+        assertThatThrownBy(() -> new ConfigLoader().parse(yaml, "t")).isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith(message);
+    }
+
+    @Test
+    void syntaxErrorsAndDuplicateKeysAreReported() {
+        assertThatThrownBy(() -> new ConfigLoader().parse("listeners: [", "f.yaml"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("f.yaml: not valid YAML");
+        assertThatThrownBy(() -> new ConfigLoader().parse("mqtt: {}\nmqtt: {}\n", "f.yaml"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("Duplicate field 'mqtt'");
+        assertThatThrownBy(() -> new ConfigLoader().load(Path.of("no-such.yaml")))
+                .isInstanceOf(ConfigException.class).hasMessage("no-such.yaml: no such file");
+    }
+
+    @Test
+    void valuesReachTheSettings() throws ConfigException {
+        TernConfig config = new ConfigLoader().parse("""
+                sessions: { max_queued_messages: 5, queue_overflow_policy: drop_new, max_expiry_seconds: 60,
+                            persistent_session_expiry_seconds: 3600 }
+                mqtt: { max_packet_size: 4096, max_qos: 1, topic_alias_maximum: 0 }
+                """, "t");
+        assertThat(config.broker().maxQueuedMessages()).isEqualTo(5);
+        assertThat(config.broker().queueOverflowPolicy()).isEqualTo(QueueOverflowPolicy.DROP_NEW);
+        assertThat(config.broker().persistentSessionExpirySeconds()).isEqualTo(60); // capped by the maximum
+        assertThat(config.mqtt().maxPacketSize()).isEqualTo(4096);
+        assertThat(config.mqtt().topicAliasMaximum()).isZero();
+    }
+}
