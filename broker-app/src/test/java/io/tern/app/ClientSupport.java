@@ -23,7 +23,7 @@ abstract class ClientSupport {
 
     TestBroker broker() {
         if (broker == null) {
-            broker = new TestBroker(brokerYaml());
+            broker = TestBroker.withExtra(brokerYaml());
         }
         return broker;
     }
@@ -74,6 +74,14 @@ abstract class ClientSupport {
         MqttMessage connAck = client.receive(WAIT);
         org.assertj.core.api.Assertions.assertThat(connAck).isNotNull();
         return client;
+    }
+
+    /** Client disconnects return before the broker has seen the close; wait until it has. */
+    void awaitOffline(String clientId) {
+        org.awaitility.Awaitility.await().atMost(WAIT).until(() -> {
+            var session = broker().server.broker().session(clientId);
+            return session == null || !session.isOnline();
+        });
     }
 
     <T extends AutoCloseable> T track(T resource) {

@@ -97,6 +97,7 @@ class Mqtt3EndToEndTest extends ClientSupport {
         MqttClient first = paho("paho-persist", false);
         first.subscribe("pp/#", 1);
         first.disconnect();
+        awaitOffline("paho-persist");
         MqttClient pub = paho("paho-pub", true);
         pub.publish("pp/a", bytes("while-away"), 1, false);
 

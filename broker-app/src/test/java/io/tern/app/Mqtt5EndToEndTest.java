@@ -143,6 +143,7 @@ class Mqtt5EndToEndTest extends ClientSupport {
         assertThat(first.isSessionPresent()).isFalse();
         client.subscribeWith().topicFilter("offline/#").qos(MqttQos.AT_LEAST_ONCE).send();
         client.disconnect();
+        awaitOffline("persist");
 
         Mqtt5BlockingClient pub = connected("offline-pub");
         for (int i = 0; i < 3; i++) {
@@ -166,6 +167,7 @@ class Mqtt5EndToEndTest extends ClientSupport {
         client.connectWith().sessionExpiryInterval(60).send();
         client.subscribeWith().topicFilter("d/t").send();
         client.disconnect();
+        awaitOffline("discard");
         Mqtt5BlockingClient again = v5("discard");
         Mqtt5Publishes publishes = again.publishes(MqttGlobalPublishFilter.ALL);
         assertThat(again.connectWith().cleanStart(true).send().isSessionPresent()).isFalse();
@@ -259,6 +261,7 @@ class Mqtt5EndToEndTest extends ClientSupport {
         client.connectWith().sessionExpiryInterval(60).send();
         client.subscribeWith().topicFilter("exp/#").qos(MqttQos.AT_LEAST_ONCE).send();
         client.disconnect();
+        awaitOffline("exp");
         Mqtt5BlockingClient pub = connected("exp-pub");
         pub.publishWith().topic("exp/short").payload(bytes("stale")).qos(MqttQos.AT_LEAST_ONCE)
                 .messageExpiryInterval(1).send();

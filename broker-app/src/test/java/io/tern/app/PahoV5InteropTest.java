@@ -92,6 +92,7 @@ class PahoV5InteropTest extends ClientSupport {
         first.subscribe("p5p/t", 1);
         first.disconnect();
         first.close();
+        awaitOffline("paho5-persist");
         MqttClient again = new MqttClient("tcp://127.0.0.1:" + port(), "paho5-persist", new MemoryPersistence());
         track(again::close);
         MqttConnectionOptions options = new MqttConnectionOptions();

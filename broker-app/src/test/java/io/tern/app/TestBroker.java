@@ -10,8 +10,13 @@ final class TestBroker implements AutoCloseable {
     final TernServer server;
     final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
-    TestBroker(String extraYaml) {
-        String yaml = "listeners:\n  tcp: { host: 127.0.0.1, port: 0 }\n" + extraYaml;
+    /** A broker on 127.0.0.1:0 with {@code extraYaml} appended to the listener section. */
+    static TestBroker withExtra(String extraYaml) {
+        return new TestBroker("listeners:\n  tcp: { host: 127.0.0.1, port: 0 }\n" + extraYaml);
+    }
+
+    /** @param yaml the whole configuration; it must enable listeners.tcp */
+    TestBroker(String yaml) {
         TernConfig config;
         try {
             config = new ConfigLoader().parse(yaml, "test");
@@ -25,10 +30,6 @@ final class TestBroker implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
-    }
-
-    TestBroker() {
-        this("");
     }
 
     int port() {

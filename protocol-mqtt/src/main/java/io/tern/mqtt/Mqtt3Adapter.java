@@ -39,15 +39,18 @@ final class Mqtt3Adapter implements ProtocolAdapter {
                 .build();
     }
 
-    /** The v3 return code closest to a v5 reason [MQTT-3.2.2-?, table 3.1]. */
+    /**
+     * The v3 return code closest to a v5 reason. Wrong credentials get 0x05 (not authorized),
+     * as Mosquitto answers: 3.1.1 reserves 0x04 for a user name or password that is malformed.
+     */
     static MqttConnectReturnCode returnCode(ReasonCode reasonCode) {
         return switch (reasonCode) {
             case SUCCESS -> MqttConnectReturnCode.CONNECTION_ACCEPTED;
             case UNSUPPORTED_PROTOCOL_VERSION -> MqttConnectReturnCode.CONNECTION_REFUSED_UNACCEPTABLE_PROTOCOL_VERSION;
             case CLIENT_IDENTIFIER_NOT_VALID -> MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED;
-            case BAD_USER_NAME_OR_PASSWORD, BAD_AUTHENTICATION_METHOD ->
-                    MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USER_NAME_OR_PASSWORD;
-            case NOT_AUTHORIZED, BANNED -> MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED;
+            case MALFORMED_PACKET -> MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USER_NAME_OR_PASSWORD;
+            case BAD_USER_NAME_OR_PASSWORD, BAD_AUTHENTICATION_METHOD, NOT_AUTHORIZED, BANNED ->
+                    MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED;
             default -> MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE;
         };
     }

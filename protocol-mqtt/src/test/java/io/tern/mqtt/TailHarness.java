@@ -34,11 +34,15 @@ final class TailHarness implements AutoCloseable {
     final Broker broker;
     final MqttTail tail;
 
-    TailHarness(MqttTailSettings settings) {
-        broker = new Broker(BrokerSettings.defaults(), new InMemoryRetainedStore(), new InMemorySessionStore(),
-                Authenticator.allowAll(), Authorizer.allowAll(), new SimpleMeterRegistry(), System::currentTimeMillis,
+    TailHarness(MqttTailSettings settings, BrokerSettings brokerSettings, Authenticator authenticator) {
+        broker = new Broker(brokerSettings, new InMemoryRetainedStore(), new InMemorySessionStore(),
+                authenticator, Authorizer.allowAll(), new SimpleMeterRegistry(), System::currentTimeMillis,
                 OfflineExecutors.callerRuns());
         tail = new MqttTail(broker, settings);
+    }
+
+    TailHarness(MqttTailSettings settings) {
+        this(settings, BrokerSettings.defaults(), Authenticator.allowAll());
     }
 
     TailHarness() {
