@@ -150,6 +150,8 @@ class Mqtt5EndToEndTest extends ClientSupport {
             pub.publishWith().topic("offline/" + i).payload(bytes("q" + i)).qos(MqttQos.AT_LEAST_ONCE).send();
         }
         pub.publishWith().topic("offline/qos0").payload(bytes("dropped")).qos(MqttQos.AT_MOST_ONCE).send();
+        // QoS 0 is fire-and-forget: an acknowledged publish on the same connection fences it.
+        pub.publishWith().topic("fence").payload(bytes("f")).qos(MqttQos.AT_LEAST_ONCE).send();
 
         Mqtt5BlockingClient again = v5("persist");
         Mqtt5Publishes publishes = again.publishes(MqttGlobalPublishFilter.ALL);

@@ -25,11 +25,14 @@ class TransportLimitsTest extends ClientSupport {
                 "listeners:\n  tcp: { host: 127.0.0.1, port: 0, max_connections: 2 }\n"));
         RawClient a = track(new RawClient(two.port(), MqttVersion.MQTT_3_1_1));
         RawClient b = track(new RawClient(two.port(), MqttVersion.MQTT_3_1_1));
+        for (RawClient client : new RawClient[]{a, b}) { // both counted before the third arrives
+            client.send(MqttMessageBuilders.connect().protocolVersion(MqttVersion.MQTT_3_1_1)
+                    .clientId("limit-" + System.identityHashCode(client)).cleanSession(true).build());
+            assertThat(client.receive(WAIT)).isNotNull();
+        }
         RawClient c = track(new RawClient(two.port(), MqttVersion.MQTT_3_1_1));
         assertThat(c.closedByServer(WAIT)).isTrue();
         assertThat(two.counter("tern.connections.rejected", "reason", "connection_limit")).isEqualTo(1);
-        a.send(MqttMessageBuilders.connect().protocolVersion(MqttVersion.MQTT_3_1_1).clientId("a").cleanSession(true).build());
-        assertThat(a.receive(WAIT)).isNotNull();
         assertThat(b.closedByServer(SHORT)).isFalse();
     }
 
