@@ -544,6 +544,11 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
         broker.metrics().protocolError(reasonCode.label());
         LOG.info("protocol_error client_id={} remote={} reason={} detail=\"{}\"", clientId(), remoteAddress,
                 reasonCode.label(), detail);
+        disconnectAndClose(reasonCode, detail);
+    }
+
+    /** v5 clients that completed CONNECT get a DISCONNECT with the reason first; then close. */
+    private void disconnectAndClose(ReasonCode reasonCode, String detail) {
         MqttMessage disconnect = adapter == null ? null : adapter.disconnect(reasonCode, detail);
         if (disconnect != null && state == State.CONNECTED) {
             ctx.writeAndFlush(disconnect).addListener(ChannelFutureListener.CLOSE);
@@ -598,12 +603,6 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
         closeKind = DisconnectKind.ABNORMAL;
         LOG.info("connection_closed_by_server client_id={} remote={} reason={}", clientId(), remoteAddress,
                 reasonCode.label());
-        MqttMessage disconnect = adapter == null ? null : adapter.disconnect(reasonCode, null);
-        if (disconnect != null && state == State.CONNECTED) {
-            ctx.writeAndFlush(disconnect).addListener(ChannelFutureListener.CLOSE);
-        } else {
-            ctx.flush();
-            ctx.close();
-        }
+        disconnectAndClose(reasonCode, null);
     }
 }

@@ -62,7 +62,13 @@ final class SessionMailbox implements Executor {
         } catch (RejectedExecutionException e) {
             // The owner's event loop is shutting down: keep the session's work going elsewhere.
             owner = fallback;
-            fallback.execute(this::drain);
+            try {
+                fallback.execute(this::drain);
+            } catch (RejectedExecutionException stopped) {
+                // The broker itself is stopping: there is nowhere left to run session work.
+                scheduled.set(false);
+                LOG.debug("session_work_rejected reason=broker_stopping");
+            }
         }
     }
 
