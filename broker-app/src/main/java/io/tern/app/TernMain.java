@@ -1,6 +1,5 @@
 package io.tern.app;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tern.app.config.ConfigException;
 import io.tern.app.config.ConfigLoader;
 import io.tern.app.config.TernConfig;
@@ -64,7 +63,7 @@ public final class TernMain {
             err.println("tern: config error: " + e.getMessage());
             return EXIT_USAGE;
         }
-        TernServer server = new TernServer(config, new SimpleMeterRegistry());
+        TernServer server = new TernServer(config);
         try {
             server.start();
         } catch (Exception e) {
@@ -96,7 +95,7 @@ public final class TernMain {
         return """
                 Usage: java -jar tern.jar [--config FILE]
 
-                Tern MQTT broker. Without --config it listens for MQTT on 0.0.0.0:1883.
+                Tern MQTT broker. Without --config: MQTT on 0.0.0.0:1883, HTTP bridge on 0.0.0.0:8080.
 
                 Options:
                   -c, --config FILE   read settings from a YAML file (see config/tern.yaml)

@@ -3,6 +3,9 @@ package io.tern.app;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tern.app.config.ListenerConfig;
 import io.tern.app.config.TernConfig;
+import io.tern.bridge.http.HealthReport;
+import io.tern.bridge.http.HttpBridge;
+import io.tern.bridge.http.HttpBridgeSettings;
 import io.tern.core.Broker;
 import io.tern.core.ReasonCode;
 import io.tern.core.auth.Authenticator;
@@ -10,13 +13,15 @@ import io.tern.core.auth.Authorizer;
 import io.tern.core.storage.InMemoryRetainedStore;
 import io.tern.core.storage.InMemorySessionStore;
 import io.tern.mqtt.MqttTail;
-import io.tern.transport.tcp.EventLoops;
+import io.tern.netty.EventLoops;
 import io.tern.transport.tcp.TcpListener;
 import io.tern.transport.tcp.TcpSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -27,18 +32,25 @@ public final class TernServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TernServer.class);
     private static final long DISCONNECT_GRACE_MILLIS = 2_000;
 
+    private enum Lifecycle { STARTING, RUNNING, STOPPING }
+
     private final TernConfig config;
+    private final Meters meters = new Meters();
     private final Broker broker;
     private final EventLoops loops;
     private final MqttTail tail;
+    private final Map<String, HealthReport.ListenerState> listenerStates = new LinkedHashMap<>();
+    private volatile Lifecycle lifecycle = Lifecycle.STARTING;
     private TcpListener tcp;
+    private HttpBridge http;
     private InetSocketAddress tcpAddress;
+    private InetSocketAddress httpAddress;
     private boolean stopped;
 
-    public TernServer(TernConfig config, MeterRegistry meterRegistry) {
+    public TernServer(TernConfig config) {
         this.config = config;
         this.broker = new Broker(config.broker(), new InMemoryRetainedStore(), new InMemorySessionStore(),
-                Authenticator.allowAll(), Authorizer.allowAll(), meterRegistry, System::currentTimeMillis);
+                Authenticator.allowAll(), Authorizer.allowAll(), meters.registry(), System::currentTimeMillis);
         int ioThreads = config.ioThreads() > 0 ? config.ioThreads() : Runtime.getRuntime().availableProcessors();
         this.loops = new EventLoops(ioThreads);
         this.tail = new MqttTail(broker, config.mqtt());
@@ -50,28 +62,69 @@ public final class TernServer implements AutoCloseable {
             tcp = new TcpListener(new TcpSettings(tcpConfig.host(), tcpConfig.port(), tcpConfig.maxConnections()),
                     broker, tail, loops);
             tcpAddress = tcp.start();
+            listenerUp("tcp", tcpAddress);
+        } else {
+            listenerOff("tcp");
+        }
+        ListenerConfig httpConfig = config.http().listener();
+        if (httpConfig.enabled()) {
+            http = new HttpBridge(new HttpBridgeSettings(httpConfig.host(), httpConfig.port(),
+                    httpConfig.maxConnections(), config.http().maxBodyBytes(), config.http().maxConcurrentRequests()),
+                    broker, loops, this::health, meters::scrape);
+            httpAddress = http.start();
+            listenerUp("http", httpAddress);
+        } else {
+            listenerOff("http");
         }
         warnIfUnavailable("websocket", config.websocket());
-        warnIfUnavailable("http", config.http());
         warnIfUnavailable("coap", config.coap());
-        if (tcp == null) {
+        if (tcp == null && http == null) {
             LOG.warn("no_listeners_enabled");
+        }
+        lifecycle = Lifecycle.RUNNING;
+    }
+
+    private synchronized void listenerUp(String name, InetSocketAddress address) {
+        listenerStates.put(name, new HealthReport.ListenerState("up", address.getHostString() + ":" + address.getPort()));
+    }
+
+    private synchronized void listenerOff(String name) {
+        listenerStates.put(name, new HealthReport.ListenerState("off", null));
+    }
+
+    private void warnIfUnavailable(String name, ListenerConfig listener) {
+        if (listener.enabled()) {
+            LOG.warn("listener_not_available listener={} reason=\"not part of this build yet\"", name);
+            synchronized (this) {
+                listenerStates.put(name, new HealthReport.ListenerState("unavailable", null));
+            }
+        } else {
+            listenerOff(name);
         }
     }
 
-    private static void warnIfUnavailable(String name, ListenerConfig listener) {
-        if (listener.enabled()) {
-            LOG.warn("listener_not_available listener={} reason=\"not part of this build yet\"", name);
-        }
+    /** What GET /health reports: 503 unless running. */
+    synchronized HealthReport health() {
+        return new HealthReport(lifecycle == Lifecycle.RUNNING,
+                java.util.Collections.unmodifiableMap(new LinkedHashMap<>(listenerStates)));
     }
 
     public Broker broker() {
         return broker;
     }
 
+    public MeterRegistry meterRegistry() {
+        return meters.registry();
+    }
+
     /** The bound MQTT/TCP address, or null if that listener is off. */
     public InetSocketAddress tcpAddress() {
         return tcpAddress;
+    }
+
+    /** The bound HTTP bridge address, or null if that listener is off. */
+    public InetSocketAddress httpAddress() {
+        return httpAddress;
     }
 
     /**
@@ -84,6 +137,7 @@ public final class TernServer implements AutoCloseable {
             return;
         }
         stopped = true;
+        lifecycle = Lifecycle.STOPPING;
         LOG.info("shutdown_started");
         if (tcp != null) {
             tcp.stopAccepting();
@@ -101,8 +155,12 @@ public final class TernServer implements AutoCloseable {
         if (tcp != null) {
             tcp.close();
         }
+        if (http != null) {
+            http.close();
+        }
         loops.close();
         broker.close();
+        meters.close();
         LOG.info("shutdown_complete");
     }
 }

@@ -24,11 +24,13 @@ class ConfigLoaderTest {
     private static final Path SHIPPED = Path.of("..", "config", "tern.yaml");
 
     @Test
-    void builtInDefaultsListenForMqttOnAllInterfaces() {
+    void builtInDefaultsListenForMqttAndHttpOnAllInterfaces() {
         TernConfig config = ConfigLoader.defaults();
         assertThat(config.tcp().enabled()).isTrue();
         assertThat(config.tcp().host()).isEqualTo("0.0.0.0");
         assertThat(config.tcp().port()).isEqualTo(1883);
+        assertThat(config.http().listener().enabled()).isTrue();
+        assertThat(config.http().listener().port()).isEqualTo(8080);
         assertThat(config.websocket().enabled()).isFalse();
         assertThat(config.broker()).isEqualTo(BrokerSettings.defaults());
         assertThat(config.mqtt()).isEqualTo(MqttTailSettings.defaults());
@@ -39,7 +41,7 @@ class ConfigLoaderTest {
         TernConfig config = new ConfigLoader().parse("listeners:\n  tcp: { port: 1884 }\n", "t");
         assertThat(config.tcp().enabled()).isTrue();
         assertThat(config.tcp().port()).isEqualTo(1884);
-        assertThat(config.http().enabled()).isFalse();
+        assertThat(config.http().listener().enabled()).isFalse();
         TernConfig off = new ConfigLoader().parse("listeners:\n  tcp: { enabled: false }\n", "t");
         assertThat(off.tcp().enabled()).isFalse();
     }
@@ -49,6 +51,7 @@ class ConfigLoaderTest {
         TernConfig shipped = new ConfigLoader().load(SHIPPED);
         TernConfig defaults = ConfigLoader.defaults();
         assertThat(shipped.tcp()).isEqualTo(defaults.tcp());
+        assertThat(shipped.http()).isEqualTo(defaults.http());
         assertThat(shipped.mqtt()).isEqualTo(defaults.mqtt());
         assertThat(shipped.broker()).isEqualTo(defaults.broker());
         assertThat(shipped.ioThreads()).isEqualTo(defaults.ioThreads());

@@ -1,6 +1,5 @@
 package io.tern.app;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tern.app.config.ConfigException;
 import io.tern.app.config.ConfigLoader;
 import io.tern.app.config.TernConfig;
@@ -8,7 +7,7 @@ import io.tern.app.config.TernConfig;
 /** A real Tern server on 127.0.0.1 and a free port, configured from YAML. */
 final class TestBroker implements AutoCloseable {
     final TernServer server;
-    final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    final io.micrometer.core.instrument.MeterRegistry meters;
 
     /** A broker on 127.0.0.1:0 with {@code extraYaml} appended to the listener section. */
     static TestBroker withExtra(String extraYaml) {
@@ -23,7 +22,8 @@ final class TestBroker implements AutoCloseable {
         } catch (ConfigException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
-        server = new TernServer(config, meters);
+        server = new TernServer(config);
+        meters = server.meterRegistry();
         try {
             server.start();
         } catch (InterruptedException e) {

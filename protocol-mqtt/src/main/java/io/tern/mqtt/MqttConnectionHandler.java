@@ -561,6 +561,11 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
     // ------------------------------------------------------------------ SessionConnection
 
     @Override
+    public String transport() {
+        return transport;
+    }
+
+    @Override
     public Executor executor() {
         return ctx.channel().eventLoop();
     }

@@ -27,12 +27,13 @@ public final class ConfigLoader {
 
     private final Set<String> schema = new TreeSet<>();
 
-    /** Built-in defaults, used when no file is given: MQTT over TCP on 0.0.0.0:1883 only. */
+    /**
+     * Built-in defaults, used when no file is given: MQTT over TCP on 0.0.0.0:1883 and the HTTP
+     * bridge on 0.0.0.0:8080, as in {@code config/tern.yaml}.
+     */
     public static TernConfig defaults() {
         try {
-            ConfigLoader loader = new ConfigLoader();
-            TernConfig config = loader.read(null);
-            return config.withTcp(new ListenerConfig(true, "0.0.0.0", 1883, null, config.tcp().maxConnections()));
+            return new ConfigLoader().parse("listeners: { tcp: {}, http: {} }", "built-in defaults");
         } catch (ConfigException e) {
             throw new IllegalStateException("built-in defaults are invalid", e);
         }
@@ -73,7 +74,7 @@ public final class ConfigLoader {
         ConfigSection listeners = root.section("listeners");
         ListenerConfig tcp = listener(listeners, "tcp", 1883, false);
         ListenerConfig websocket = listener(listeners, "websocket", 8083, true);
-        ListenerConfig http = listener(listeners, "http", 8080, false);
+        HttpListenerConfig http = httpListener(listeners);
         ListenerConfig coap = listener(listeners, "coap", 5683, false);
         listeners.rejectUnknownKeys();
 
@@ -115,11 +116,26 @@ public final class ConfigLoader {
         return new TernConfig(tcp, websocket, http, coap, tail, broker, ioThreads);
     }
 
+    private static HttpListenerConfig httpListener(ConfigSection listeners) throws ConfigException {
+        ConfigSection section = listeners.section("http");
+        ListenerConfig listener = listener(listeners.has("http"), section, "http", 8080, false);
+        int maxBody = section.intValue("max_body_bytes", 1_048_576, 1, 268_435_455);
+        int maxConcurrent = section.intValue("max_concurrent_requests", 1024, 1, 1_000_000);
+        section.rejectUnknownKeys();
+        return new HttpListenerConfig(listener, maxBody, maxConcurrent);
+    }
+
     /** A listener is on only when present in the file and not {@code enabled: false}. */
     private static ListenerConfig listener(ConfigSection listeners, String name, int defaultPort, boolean hasPath)
             throws ConfigException {
-        boolean present = listeners.has(name);
         ConfigSection section = listeners.section(name);
+        ListenerConfig listener = listener(listeners.has(name), section, name, defaultPort, hasPath);
+        section.rejectUnknownKeys();
+        return listener;
+    }
+
+    private static ListenerConfig listener(boolean present, ConfigSection section, String name, int defaultPort,
+                                           boolean hasPath) throws ConfigException {
         boolean enabled = section.bool("enabled", present);
         String host = section.string("host", "0.0.0.0");
         if (host.isBlank()) {
@@ -134,7 +150,6 @@ public final class ConfigLoader {
             }
         }
         int maxConnections = section.intValue("max_connections", 100_000, 1, 10_000_000);
-        section.rejectUnknownKeys();
         return new ListenerConfig(enabled, host, port, path, maxConnections);
     }
 }

@@ -11,13 +11,9 @@ import io.tern.mqtt.MqttTailSettings;
 public record TernConfig(
         ListenerConfig tcp,
         ListenerConfig websocket,
-        ListenerConfig http,
+        HttpListenerConfig http,
         ListenerConfig coap,
         MqttTailSettings mqtt,
         BrokerSettings broker,
         int ioThreads) {
-
-    public TernConfig withTcp(ListenerConfig newTcp) {
-        return new TernConfig(newTcp, websocket, http, coap, mqtt, broker, ioThreads);
-    }
 }

@@ -21,8 +21,8 @@ public final class BrokerMetrics {
     private final Map<String, Counter> dropped = new ConcurrentHashMap<>();
     private final Map<String, Counter> connectRejected = new ConcurrentHashMap<>();
     private final Map<String, Counter> protocolErrors = new ConcurrentHashMap<>();
-    private final Counter sent;
-    private final Counter sentBytes;
+    private final Map<String, Counter> sent = new ConcurrentHashMap<>();
+    private final Map<String, Counter> sentBytes = new ConcurrentHashMap<>();
     private final Counter connectionsTotal;
     private final AtomicLong connectionsCurrent = new AtomicLong();
     private final AtomicLong queuedMessages = new AtomicLong();
@@ -30,10 +30,6 @@ public final class BrokerMetrics {
 
     public BrokerMetrics(MeterRegistry registry) {
         this.registry = registry;
-        this.sent = Counter.builder("tern.messages.sent").description("PUBLISH packets sent to clients")
-                .register(registry);
-        this.sentBytes = Counter.builder("tern.messages.sent.payload.bytes").description("Payload bytes sent")
-                .register(registry);
         this.connectionsTotal = Counter.builder("tern.connections.accepted")
                 .description("Connections accepted (CONNACK 0x00)").register(registry);
         Gauge.builder("tern.connections.current", connectionsCurrent, AtomicLong::get)
@@ -62,9 +58,13 @@ public final class BrokerMetrics {
                 .increment(payloadBytes);
     }
 
-    public void messageSent(int payloadBytes) {
-        sent.increment();
-        sentBytes.increment(payloadBytes);
+    public void messageSent(String transport, int payloadBytes) {
+        sent.computeIfAbsent(transport, t -> Counter.builder("tern.messages.sent")
+                .description("PUBLISH packets sent to clients").tag("transport", t).register(registry))
+                .increment();
+        sentBytes.computeIfAbsent(transport, t -> Counter.builder("tern.messages.sent.payload.bytes")
+                .description("Payload bytes sent to clients").tag("transport", t).register(registry))
+                .increment(payloadBytes);
     }
 
     /** A message not delivered to one session; {@code reason} is a stable snake_case label. */

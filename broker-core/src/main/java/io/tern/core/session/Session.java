@@ -407,7 +407,7 @@ public final class Session {
         boolean sent = connection.sendPublish(new OutboundPublish(packetId, delivery.message(), dup,
                 delivery.subscriptionIdentifiers(), services.clock().getAsLong()));
         if (sent) {
-            services.metrics().messageSent(delivery.message().payload().length);
+            services.metrics().messageSent(connection.transport(), delivery.message().payload().length);
             flushNeeded = true;
         } else {
             // [MQTT-3.1.2-24] too large for this client: behave as if it had been delivered.

@@ -11,6 +11,9 @@ import java.util.concurrent.Executor;
  */
 public interface SessionConnection {
 
+    /** A short label of the transport for metrics: tcp, ws. */
+    String transport();
+
     /** The connection's own thread (its event loop): the session's owner while attached. */
     Executor executor();
 

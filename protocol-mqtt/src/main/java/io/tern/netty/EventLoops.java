@@ -1,4 +1,4 @@
-package io.tern.transport.tcp;
+package io.tern.netty;
 
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
@@ -12,8 +12,9 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 
 /**
- * Event loop groups shared by every listener: native epoll on Linux when its library loads,
- * NIO otherwise.
+/**
+ * Event loop groups shared by every Netty listener (MQTT over TCP and WebSocket, the HTTP
+ * bridge): native epoll on Linux when its library loads, NIO otherwise.
  */
 public final class EventLoops implements AutoCloseable {
     private final boolean epoll;
