@@ -95,7 +95,8 @@ public final class TernMain {
         return """
                 Usage: java -jar tern.jar [--config FILE]
 
-                Tern MQTT broker. Without --config: MQTT on 0.0.0.0:1883, HTTP bridge on 0.0.0.0:8080.
+                Tern MQTT broker. Without --config: MQTT on 0.0.0.0:1883, MQTT over WebSocket on
+                0.0.0.0:8083/mqtt, HTTP bridge on 0.0.0.0:8080.
 
                 Options:
                   -c, --config FILE   read settings from a YAML file (see config/tern.yaml)

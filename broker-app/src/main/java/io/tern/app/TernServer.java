@@ -16,6 +16,8 @@ import io.tern.mqtt.MqttTail;
 import io.tern.netty.EventLoops;
 import io.tern.transport.tcp.TcpListener;
 import io.tern.transport.tcp.TcpSettings;
+import io.tern.transport.websocket.WebSocketListener;
+import io.tern.transport.websocket.WebSocketSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,7 +45,9 @@ public final class TernServer implements AutoCloseable {
     private volatile Lifecycle lifecycle = Lifecycle.STARTING;
     private TcpListener tcp;
     private HttpBridge http;
+    private WebSocketListener websocket;
     private InetSocketAddress tcpAddress;
+    private InetSocketAddress websocketAddress;
     private InetSocketAddress httpAddress;
     private boolean stopped;
 
@@ -66,6 +70,17 @@ public final class TernServer implements AutoCloseable {
         } else {
             listenerOff("tcp");
         }
+        ListenerConfig wsConfig = config.websocket().listener();
+        if (wsConfig.enabled()) {
+            websocket = new WebSocketListener(new WebSocketSettings(wsConfig.host(), wsConfig.port(), wsConfig.path(),
+                    wsConfig.maxConnections(), config.websocket().maxFrameBytes(), config.websocket().maxMessageBytes(),
+                    config.websocket().allowedOrigins(), config.websocket().trustedProxies(),
+                    config.mqtt().connectTimeoutMillis()), broker, tail, loops);
+            websocketAddress = websocket.start();
+            listenerUp("websocket", websocketAddress);
+        } else {
+            listenerOff("websocket");
+        }
         ListenerConfig httpConfig = config.http().listener();
         if (httpConfig.enabled()) {
             http = new HttpBridge(new HttpBridgeSettings(httpConfig.host(), httpConfig.port(),
@@ -76,9 +91,8 @@ public final class TernServer implements AutoCloseable {
         } else {
             listenerOff("http");
         }
-        warnIfUnavailable("websocket", config.websocket());
         warnIfUnavailable("coap", config.coap());
-        if (tcp == null && http == null) {
+        if (tcp == null && websocket == null && http == null) {
             LOG.warn("no_listeners_enabled");
         }
         lifecycle = Lifecycle.RUNNING;
@@ -103,6 +117,10 @@ public final class TernServer implements AutoCloseable {
         }
     }
 
+    private int openMqttConnections() {
+        return (tcp == null ? 0 : tcp.openConnections()) + (websocket == null ? 0 : websocket.openConnections());
+    }
+
     /** What GET /health reports: 503 unless running. */
     synchronized HealthReport health() {
         return new HealthReport(lifecycle == Lifecycle.RUNNING,
@@ -120,6 +138,11 @@ public final class TernServer implements AutoCloseable {
     /** The bound MQTT/TCP address, or null if that listener is off. */
     public InetSocketAddress tcpAddress() {
         return tcpAddress;
+    }
+
+    /** The bound MQTT/WebSocket address, or null if that listener is off. */
+    public InetSocketAddress websocketAddress() {
+        return websocketAddress;
     }
 
     /** The bound HTTP bridge address, or null if that listener is off. */
@@ -142,9 +165,12 @@ public final class TernServer implements AutoCloseable {
         if (tcp != null) {
             tcp.stopAccepting();
         }
+        if (websocket != null) {
+            websocket.stopAccepting();
+        }
         broker.disconnectAll(ReasonCode.SERVER_SHUTTING_DOWN);
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DISCONNECT_GRACE_MILLIS);
-        while (tcp != null && tcp.openConnections() > 0 && System.nanoTime() < deadline) {
+        while (openMqttConnections() > 0 && System.nanoTime() < deadline) {
             try {
                 Thread.sleep(20); // bounded wait for sockets to close; not on any event loop
             } catch (InterruptedException e) {
@@ -154,6 +180,9 @@ public final class TernServer implements AutoCloseable {
         }
         if (tcp != null) {
             tcp.close();
+        }
+        if (websocket != null) {
+            websocket.close();
         }
         if (http != null) {
             http.close();

@@ -31,7 +31,8 @@ class ConfigLoaderTest {
         assertThat(config.tcp().port()).isEqualTo(1883);
         assertThat(config.http().listener().enabled()).isTrue();
         assertThat(config.http().listener().port()).isEqualTo(8080);
-        assertThat(config.websocket().enabled()).isFalse();
+        assertThat(config.websocket().listener().enabled()).isTrue();
+        assertThat(config.websocket().listener().path()).isEqualTo("/mqtt");
         assertThat(config.broker()).isEqualTo(BrokerSettings.defaults());
         assertThat(config.mqtt()).isEqualTo(MqttTailSettings.defaults());
     }
@@ -52,6 +53,7 @@ class ConfigLoaderTest {
         TernConfig defaults = ConfigLoader.defaults();
         assertThat(shipped.tcp()).isEqualTo(defaults.tcp());
         assertThat(shipped.http()).isEqualTo(defaults.http());
+        assertThat(shipped.websocket()).isEqualTo(defaults.websocket());
         assertThat(shipped.mqtt()).isEqualTo(defaults.mqtt());
         assertThat(shipped.broker()).isEqualTo(defaults.broker());
         assertThat(shipped.ioThreads()).isEqualTo(defaults.ioThreads());
@@ -105,6 +107,7 @@ class ConfigLoaderTest {
             "listeners: { websocket: { path: mqtt } }|listeners.websocket.path: must start with '/', got \"mqtt\"",
             "mqtt: 5|mqtt: expected a mapping, got 5",
             "listeners: { tcp: { host: '' } }|listeners.tcp.host: must not be empty",
+            "listeners: { websocket: { allowed_origins: https://a } }|listeners.websocket.allowed_origins: expected a list of strings, got \"https://a\"",
     })
     void badValuesNameTheKeyAndTheValue(String yaml, String message) {
         assertThatThrownBy(() -> new ConfigLoader().parse(yaml, "t")).isInstanceOf(ConfigException.class)

@@ -102,19 +102,26 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
     @Override
     public void handlerAdded(ChannelHandlerContext context) {
         this.ctx = context;
+        if (context.channel().isActive()) {
+            // Installed after activation (WebSocket installs the tail once the upgrade is done).
+            begin(context);
+        }
     }
 
     @Override
     public void channelActive(ChannelHandlerContext context) {
-        remoteAddress = describe(context.channel().remoteAddress());
-        connectTimeout = context.executor().schedule(this::onConnectTimeout, settings.connectTimeoutMillis(),
-                TimeUnit.MILLISECONDS);
+        begin(context);
         context.fireChannelActive();
     }
 
-    /** The real client address for logs; a transport behind a proxy may have set a better one. */
-    void setRemoteAddress(String address) {
-        this.remoteAddress = address;
+    private void begin(ChannelHandlerContext context) {
+        if (connectTimeout != null) {
+            return;
+        }
+        String forwarded = context.channel().attr(MqttTail.CLIENT_ADDRESS).get();
+        remoteAddress = forwarded != null ? forwarded : describe(context.channel().remoteAddress());
+        connectTimeout = context.executor().schedule(this::onConnectTimeout, settings.connectTimeoutMillis(),
+                TimeUnit.MILLISECONDS);
     }
 
     private static String describe(SocketAddress address) {

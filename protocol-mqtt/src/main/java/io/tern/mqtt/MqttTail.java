@@ -3,6 +3,7 @@ package io.tern.mqtt;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.mqtt.MqttDecoder;
 import io.netty.handler.codec.mqtt.MqttEncoder;
+import io.netty.util.AttributeKey;
 import io.tern.core.Broker;
 
 /**
@@ -10,6 +11,12 @@ import io.tern.core.Broker;
  * adds only its own framing (nothing for TCP; HTTP upgrade and frames for WebSocket) before it.
  */
 public final class MqttTail {
+    /**
+     * The client's address as a transport knows it better than the socket does (a WebSocket
+     * behind a trusted proxy sets it from X-Forwarded-For); used for logs and credentials.
+     */
+    public static final AttributeKey<String> CLIENT_ADDRESS = AttributeKey.valueOf("tern.client.address");
+
     /** MQTT 3.1 limited client ids to 23 characters; everyone accepts longer ones today. */
     private static final int MAX_CLIENT_ID_LENGTH = 65_535;
 

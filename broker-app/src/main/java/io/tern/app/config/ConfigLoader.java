@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -28,12 +29,12 @@ public final class ConfigLoader {
     private final Set<String> schema = new TreeSet<>();
 
     /**
-     * Built-in defaults, used when no file is given: MQTT over TCP on 0.0.0.0:1883 and the HTTP
-     * bridge on 0.0.0.0:8080, as in {@code config/tern.yaml}.
+     * Built-in defaults, used when no file is given: MQTT over TCP on 0.0.0.0:1883, over WebSocket
+     * on 0.0.0.0:8083/mqtt, and the HTTP bridge on 0.0.0.0:8080, as in {@code config/tern.yaml}.
      */
     public static TernConfig defaults() {
         try {
-            return new ConfigLoader().parse("listeners: { tcp: {}, http: {} }", "built-in defaults");
+            return new ConfigLoader().parse("listeners: { tcp: {}, websocket: {}, http: {} }", "built-in defaults");
         } catch (ConfigException e) {
             throw new IllegalStateException("built-in defaults are invalid", e);
         }
@@ -73,7 +74,7 @@ public final class ConfigLoader {
         ConfigSection root = ConfigSection.root(rootNode, schema);
         ConfigSection listeners = root.section("listeners");
         ListenerConfig tcp = listener(listeners, "tcp", 1883, false);
-        ListenerConfig websocket = listener(listeners, "websocket", 8083, true);
+        WebSocketListenerConfig websocket = webSocketListener(listeners);
         HttpListenerConfig http = httpListener(listeners);
         ListenerConfig coap = listener(listeners, "coap", 5683, false);
         listeners.rejectUnknownKeys();
@@ -114,6 +115,17 @@ public final class ConfigLoader {
         BrokerSettings broker = new BrokerSettings(maxQueued, policy, queueQos0, maxInflight, maxExpiry,
                 Math.min(persistentExpiry, maxExpiry), QoS.of(maxQos), retainAvailable, offlineThreads);
         return new TernConfig(tcp, websocket, http, coap, tail, broker, ioThreads);
+    }
+
+    private static WebSocketListenerConfig webSocketListener(ConfigSection listeners) throws ConfigException {
+        ConfigSection section = listeners.section("websocket");
+        ListenerConfig listener = listener(listeners.has("websocket"), section, "websocket", 8083, true);
+        int maxFrame = section.intValue("max_frame_bytes", 1_048_576, 125, 268_435_455);
+        int maxMessage = section.intValue("max_message_bytes", 1_048_576, 125, 268_435_455);
+        List<String> origins = section.stringList("allowed_origins");
+        List<String> proxies = section.stringList("trusted_proxies");
+        section.rejectUnknownKeys();
+        return new WebSocketListenerConfig(listener, maxFrame, maxMessage, origins, proxies);
     }
 
     private static HttpListenerConfig httpListener(ConfigSection listeners) throws ConfigException {

@@ -105,6 +105,27 @@ final class ConfigSection {
         return value.asText();
     }
 
+    /** A list of strings; absent gives an empty list. */
+    List<String> stringList(String name) throws ConfigException {
+        String full = key(name);
+        JsonNode value = node.get(name);
+        if (value == null || value.isNull()) {
+            return List.of();
+        }
+        if (!value.isArray()) {
+            throw new ConfigException(full + ": expected a list of strings, got " + describe(value));
+        }
+        List<String> items = new ArrayList<>();
+        for (JsonNode item : value) {
+            if (!item.isTextual() || item.asText().isBlank()) {
+                throw new ConfigException(full + ": expected a list of non-empty strings, got " + describe(item)
+                        + " in it");
+            }
+            items.add(item.asText());
+        }
+        return List.copyOf(items);
+    }
+
     /** A lower-case snake_case word naming one of {@code type}'s constants. */
     <E extends Enum<E>> E choice(String name, E defaultValue, Class<E> type) throws ConfigException {
         String full = key(name);

@@ -10,7 +10,7 @@ import io.tern.mqtt.MqttTailSettings;
  */
 public record TernConfig(
         ListenerConfig tcp,
-        ListenerConfig websocket,
+        WebSocketListenerConfig websocket,
         HttpListenerConfig http,
         ListenerConfig coap,
         MqttTailSettings mqtt,

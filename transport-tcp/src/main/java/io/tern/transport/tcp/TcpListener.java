@@ -11,6 +11,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.tern.core.Broker;
 import io.tern.mqtt.MqttTail;
+import io.tern.netty.ConnectionLimiter;
 import io.tern.netty.EventLoops;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

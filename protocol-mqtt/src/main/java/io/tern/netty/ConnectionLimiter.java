@@ -1,4 +1,4 @@
-package io.tern.transport.tcp;
+package io.tern.netty;
 
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -14,14 +14,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * read, so a flood of sockets cannot exhaust the broker's memory or file descriptors.
  */
 @ChannelHandler.Sharable
-final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
+public final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionLimiter.class);
 
     private final int max;
     private final AtomicInteger open = new AtomicInteger();
     private final BrokerMetrics metrics;
 
-    ConnectionLimiter(int max, BrokerMetrics metrics) {
+    public ConnectionLimiter(int max, BrokerMetrics metrics) {
         this.max = max;
         this.metrics = metrics;
     }
@@ -43,7 +43,7 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
         ctx.fireChannelInactive();
     }
 
-    int open() {
+    public int open() {
         return open.get();
     }
 }

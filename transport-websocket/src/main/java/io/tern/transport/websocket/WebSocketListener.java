@@ -1,0 +1,138 @@
+package io.tern.transport.websocket;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import io.tern.core.Broker;
+import io.tern.mqtt.MqttTail;
+import io.tern.netty.ConnectionLimiter;
+import io.tern.netty.EventLoops;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * MQTT over WebSocket: HTTP upgrade on the configured path, binary frames to bytes, then the
+ * same MQTT tail as TCP. No MQTT logic lives here.
+ */
+public final class WebSocketListener implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(WebSocketListener.class);
+    /** [MQTT-6.0.0-3] "mqtt" for 3.1.1 and 5.0, "mqttv3.1" for 3.1; "mqttv3.1.1" is seen in the wild. */
+    static final String SUBPROTOCOLS = "mqtt,mqttv3.1,mqttv3.1.1";
+    private static final int MAX_UPGRADE_REQUEST_BYTES = 8192;
+    private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(32 * 1024, 128 * 1024);
+
+    private final WebSocketSettings settings;
+    private final MqttTail tail;
+    private final EventLoops loops;
+    private final ConnectionLimiter limiter;
+    private final ChannelGroup channels = new DefaultChannelGroup("tern-ws", GlobalEventExecutor.INSTANCE);
+    private Channel serverChannel;
+
+    public WebSocketListener(WebSocketSettings settings, Broker broker, MqttTail tail, EventLoops loops) {
+        this.settings = settings;
+        this.tail = tail;
+        this.loops = loops;
+        this.limiter = new ConnectionLimiter(settings.maxConnections(), broker.metrics());
+    }
+
+    public InetSocketAddress start() throws InterruptedException {
+        WebSocketServerProtocolConfig protocol = WebSocketServerProtocolConfig.newBuilder()
+                .websocketPath(settings.path())
+                .subprotocols(SUBPROTOCOLS)
+                .checkStartsWith(false)
+                .maxFramePayloadLength(settings.maxFrameBytes())
+                .allowExtensions(false)
+                .handleCloseFrames(true)
+                .sendCloseFrame(WebSocketCloseStatus.NORMAL_CLOSURE)
+                .dropPongFrames(true)
+                .handshakeTimeoutMillis(settings.upgradeTimeoutMillis())
+                .build();
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(loops.boss(), loops.workers())
+                .channel(loops.serverChannelType())
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel channel) {
+                        channels.add(channel);
+                        channel.pipeline()
+                                .addLast("connection-limit", limiter)
+                                .addLast("http-codec", new HttpServerCodec())
+                                .addLast("http-aggregator", new HttpObjectAggregator(MAX_UPGRADE_REQUEST_BYTES))
+                                .addLast("upgrade-timeout", new IdleStateHandler(settings.upgradeTimeoutMillis(), 0, 0,
+                                        TimeUnit.MILLISECONDS))
+                                .addLast("upgrade-guard", new UpgradeGuard(settings))
+                                .addLast("ws-protocol", new WebSocketServerProtocolHandler(protocol))
+                                .addLast("ws-aggregator", new WebSocketFrameAggregator(settings.maxMessageBytes()))
+                                .addLast("ws-upgraded", new OnUpgrade());
+                    }
+                });
+        serverChannel = bootstrap.bind(settings.host(), settings.port()).sync().channel();
+        InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
+        LOG.info("listener_started protocol=mqtt transport=websocket address={}:{} path={}",
+                bound.getHostString(), bound.getPort(), settings.path());
+        return bound;
+    }
+
+    /** Until the upgrade: closes idle sockets. After it: swaps itself for the frame codec and the MQTT tail. */
+    private final class OnUpgrade extends ChannelInboundHandlerAdapter {
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+            if (event instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
+                ChannelPipeline pipeline = ctx.pipeline();
+                pipeline.remove("upgrade-timeout");
+                pipeline.remove(this);
+                pipeline.addLast("ws-frames-in", new FrameCodec.Inbound());
+                pipeline.addLast("ws-frames-out", new FrameCodec.Outbound());
+                tail.install(pipeline, "ws");
+                return;
+            }
+            if (event instanceof IdleStateEvent) {
+                LOG.debug("websocket_upgrade_timeout remote={}", ctx.channel().remoteAddress());
+                ctx.close();
+                return;
+            }
+            ctx.fireUserEventTriggered(event);
+        }
+    }
+
+    public void stopAccepting() {
+        if (serverChannel != null) {
+            serverChannel.close().awaitUninterruptibly();
+        }
+    }
+
+    public int openConnections() {
+        return limiter.open();
+    }
+
+    @Override
+    public void close() {
+        stopAccepting();
+        channels.close().awaitUninterruptibly(3_000);
+    }
+}
