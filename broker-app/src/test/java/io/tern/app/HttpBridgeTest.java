@@ -187,9 +187,11 @@ class HttpBridgeTest extends ClientSupport {
     @Test
     void tooLongTopicAndTooLargeBody() throws Exception {
         String longTopic = "t".repeat(70_000);
-        HttpResponse<String> tooLarge = postJson("{\"topic\":\"" + longTopic + "\"}");
-        assertThat(tooLarge.statusCode()).isEqualTo(413); // 2 KiB limit in this test
-        assertThat(JSON.readTree(tooLarge.body()).path("field").asText()).isEqualTo("body");
+        for (int i = 0; i < 5; i++) { // the client must read the 413, not a reset
+            HttpResponse<String> tooLarge = postJson("{\"topic\":\"" + longTopic + "\"}");
+            assertThat(tooLarge.statusCode()).isEqualTo(413); // 2 KiB limit in this test
+            assertThat(JSON.readTree(tooLarge.body()).path("field").asText()).isEqualTo("body");
+        }
         assertThat(get("/health").statusCode()).isEqualTo(200); // still serving
     }
 
