@@ -96,7 +96,7 @@ public final class TernMain {
                 Usage: java -jar tern.jar [--config FILE]
 
                 Tern MQTT broker. Without --config: MQTT on 0.0.0.0:1883, MQTT over WebSocket on
-                0.0.0.0:8083/mqtt, HTTP bridge on 0.0.0.0:8080.
+                0.0.0.0:8083/mqtt, HTTP bridge on 0.0.0.0:8080, CoAP bridge on 0.0.0.0:5683/udp.
 
                 Options:
                   -c, --config FILE   read settings from a YAML file (see config/tern.yaml)

@@ -3,6 +3,8 @@ package io.tern.app;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tern.app.config.ListenerConfig;
 import io.tern.app.config.TernConfig;
+import io.tern.bridge.coap.CoapBridge;
+import io.tern.bridge.coap.CoapSettings;
 import io.tern.bridge.http.HealthReport;
 import io.tern.bridge.http.HttpBridge;
 import io.tern.bridge.http.HttpBridgeSettings;
@@ -46,6 +48,8 @@ public final class TernServer implements AutoCloseable {
     private TcpListener tcp;
     private HttpBridge http;
     private WebSocketListener websocket;
+    private CoapBridge coap;
+    private InetSocketAddress coapAddress;
     private InetSocketAddress tcpAddress;
     private InetSocketAddress websocketAddress;
     private InetSocketAddress httpAddress;
@@ -91,8 +95,27 @@ public final class TernServer implements AutoCloseable {
         } else {
             listenerOff("http");
         }
-        warnIfUnavailable("coap", config.coap());
-        if (tcp == null && websocket == null && http == null) {
+        ListenerConfig coapConfig = config.coap().listener();
+        if (coapConfig.enabled()) {
+            CoapSettings.Dtls dtls = null;
+            if (config.coap().dtlsEnabled()) {
+                java.util.Map<String, byte[]> keys = new java.util.HashMap<>();
+                config.coap().dtlsPreSharedKeys().forEach((identity, secret) ->
+                        keys.put(identity, secret.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                dtls = new CoapSettings.Dtls(config.coap().dtlsPort(), keys);
+            }
+            coap = new CoapBridge(new CoapSettings(coapConfig.host(), coapConfig.port(), config.coap().maxPayloadBytes(),
+                    config.coap().maxObservers(), config.coap().notificationCheckSeconds(),
+                    config.coap().notificationCheckCount(), dtls), broker, () -> lifecycle == Lifecycle.RUNNING);
+            coapAddress = coap.start();
+            listenerUp("coap", coapAddress);
+            if (coap.dtlsAddress() != null) {
+                listenerUp("coap-dtls", coap.dtlsAddress());
+            }
+        } else {
+            listenerOff("coap");
+        }
+        if (tcp == null && websocket == null && http == null && coap == null) {
             LOG.warn("no_listeners_enabled");
         }
         lifecycle = Lifecycle.RUNNING;
@@ -104,17 +127,6 @@ public final class TernServer implements AutoCloseable {
 
     private synchronized void listenerOff(String name) {
         listenerStates.put(name, new HealthReport.ListenerState("off", null));
-    }
-
-    private void warnIfUnavailable(String name, ListenerConfig listener) {
-        if (listener.enabled()) {
-            LOG.warn("listener_not_available listener={} reason=\"not part of this build yet\"", name);
-            synchronized (this) {
-                listenerStates.put(name, new HealthReport.ListenerState("unavailable", null));
-            }
-        } else {
-            listenerOff(name);
-        }
     }
 
     private int openMqttConnections() {
@@ -143,6 +155,16 @@ public final class TernServer implements AutoCloseable {
     /** The bound MQTT/WebSocket address, or null if that listener is off. */
     public InetSocketAddress websocketAddress() {
         return websocketAddress;
+    }
+
+    /** The bound CoAP (UDP) address, or null if that listener is off. */
+    public InetSocketAddress coapAddress() {
+        return coapAddress;
+    }
+
+    /** The CoAP bridge, or null if it is off. */
+    public CoapBridge coapBridge() {
+        return coap;
     }
 
     /** The bound HTTP bridge address, or null if that listener is off. */
@@ -186,6 +208,9 @@ public final class TernServer implements AutoCloseable {
         }
         if (http != null) {
             http.close();
+        }
+        if (coap != null) {
+            coap.close();
         }
         loops.close();
         broker.close();

@@ -33,6 +33,9 @@ class ConfigLoaderTest {
         assertThat(config.http().listener().port()).isEqualTo(8080);
         assertThat(config.websocket().listener().enabled()).isTrue();
         assertThat(config.websocket().listener().path()).isEqualTo("/mqtt");
+        assertThat(config.coap().listener().enabled()).isTrue();
+        assertThat(config.coap().listener().port()).isEqualTo(5683);
+        assertThat(config.coap().dtlsEnabled()).isFalse();
         assertThat(config.broker()).isEqualTo(BrokerSettings.defaults());
         assertThat(config.mqtt()).isEqualTo(MqttTailSettings.defaults());
     }
@@ -54,6 +57,7 @@ class ConfigLoaderTest {
         assertThat(shipped.tcp()).isEqualTo(defaults.tcp());
         assertThat(shipped.http()).isEqualTo(defaults.http());
         assertThat(shipped.websocket()).isEqualTo(defaults.websocket());
+        assertThat(shipped.coap()).isEqualTo(defaults.coap());
         assertThat(shipped.mqtt()).isEqualTo(defaults.mqtt());
         assertThat(shipped.broker()).isEqualTo(defaults.broker());
         assertThat(shipped.ioThreads()).isEqualTo(defaults.ioThreads());
@@ -107,6 +111,9 @@ class ConfigLoaderTest {
             "listeners: { websocket: { path: mqtt } }|listeners.websocket.path: must start with '/', got \"mqtt\"",
             "mqtt: 5|mqtt: expected a mapping, got 5",
             "listeners: { tcp: { host: '' } }|listeners.tcp.host: must not be empty",
+            "listeners: { coap: { dtls: { enabled: true } } }|listeners.coap.dtls.psk: DTLS is enabled but no pre-shared key is configured",
+            "listeners: { coap: { dtls: { psk: { dev: 7 } } } }|listeners.coap.dtls.psk.dev: expected a non-empty string, got 7",
+            "listeners: { coap: { max_connections: 5 } }|listeners.coap.max_connections: unknown key",
             "listeners: { websocket: { allowed_origins: https://a } }|listeners.websocket.allowed_origins: expected a list of strings, got \"https://a\"",
     })
     void badValuesNameTheKeyAndTheValue(String yaml, String message) {

@@ -209,6 +209,16 @@ public final class Broker implements AutoCloseable {
         return codes;
     }
 
+    /** The retained message of {@code topic} (a topic name, no wildcards), if any and not expired. */
+    public java.util.Optional<Message> retainedMessage(String topic) {
+        if (!Topics.checkTopicName(topic).isValid()) {
+            return java.util.Optional.empty();
+        }
+        Message[] found = new Message[1];
+        retained.match(topic, clock.getAsLong(), message -> found[0] = message);
+        return java.util.Optional.ofNullable(found[0]);
+    }
+
     /** Number of live sessions (online and offline). */
     public int sessionCount() {
         return registry.size();

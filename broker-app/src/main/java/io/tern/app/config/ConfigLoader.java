@@ -30,11 +30,13 @@ public final class ConfigLoader {
 
     /**
      * Built-in defaults, used when no file is given: MQTT over TCP on 0.0.0.0:1883, over WebSocket
-     * on 0.0.0.0:8083/mqtt, and the HTTP bridge on 0.0.0.0:8080, as in {@code config/tern.yaml}.
+     * on 0.0.0.0:8083/mqtt, the HTTP bridge on 0.0.0.0:8080 and the CoAP bridge on 0.0.0.0:5683/udp,
+     * as in {@code config/tern.yaml}.
      */
     public static TernConfig defaults() {
         try {
-            return new ConfigLoader().parse("listeners: { tcp: {}, websocket: {}, http: {} }", "built-in defaults");
+            return new ConfigLoader().parse("listeners: { tcp: {}, websocket: {}, http: {}, coap: {} }",
+                    "built-in defaults");
         } catch (ConfigException e) {
             throw new IllegalStateException("built-in defaults are invalid", e);
         }
@@ -76,7 +78,7 @@ public final class ConfigLoader {
         ListenerConfig tcp = listener(listeners, "tcp", 1883, false);
         WebSocketListenerConfig websocket = webSocketListener(listeners);
         HttpListenerConfig http = httpListener(listeners);
-        ListenerConfig coap = listener(listeners, "coap", 5683, false);
+        CoapListenerConfig coap = coapListener(listeners);
         listeners.rejectUnknownKeys();
 
         ConfigSection mqtt = root.section("mqtt");
@@ -126,6 +128,29 @@ public final class ConfigLoader {
         List<String> proxies = section.stringList("trusted_proxies");
         section.rejectUnknownKeys();
         return new WebSocketListenerConfig(listener, maxFrame, maxMessage, origins, proxies);
+    }
+
+    private static CoapListenerConfig coapListener(ConfigSection listeners) throws ConfigException {
+        ConfigSection section = listeners.section("coap");
+        boolean present = listeners.has("coap");
+        boolean enabled = section.bool("enabled", present);
+        String host = section.string("host", "0.0.0.0");
+        int port = section.intValue("port", 5683, 0, 65_535);
+        int maxPayload = section.intValue("max_payload_bytes", 65_536, 16, 16_777_216);
+        int maxObservers = section.intValue("max_observers", 10_000, 1, 10_000_000);
+        int checkSeconds = section.intValue("notification_check_interval_seconds", 30, 1, 86_400);
+        int checkCount = section.intValue("notification_check_interval_count", 100, 1, 1_000_000);
+        ConfigSection dtls = section.section("dtls");
+        boolean dtlsEnabled = dtls.bool("enabled", false);
+        int dtlsPort = dtls.intValue("port", 5684, 0, 65_535);
+        java.util.Map<String, String> keys = dtls.stringMap("psk");
+        if (dtlsEnabled && keys.isEmpty()) {
+            throw new ConfigException("listeners.coap.dtls.psk: DTLS is enabled but no pre-shared key is configured");
+        }
+        dtls.rejectUnknownKeys();
+        section.rejectUnknownKeys();
+        return new CoapListenerConfig(new ListenerConfig(enabled, host, port, null, 0), maxPayload, maxObservers,
+                checkSeconds, checkCount, dtlsEnabled, dtlsPort, keys);
     }
 
     private static HttpListenerConfig httpListener(ConfigSection listeners) throws ConfigException {

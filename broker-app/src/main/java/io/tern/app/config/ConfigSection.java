@@ -126,6 +126,28 @@ final class ConfigSection {
         return List.copyOf(items);
     }
 
+    /** A mapping of string keys to non-empty string values; absent gives an empty map. */
+    java.util.Map<String, String> stringMap(String name) throws ConfigException {
+        String full = key(name);
+        JsonNode value = node.get(name);
+        if (value == null || value.isNull()) {
+            return java.util.Map.of();
+        }
+        if (!value.isObject()) {
+            throw new ConfigException(full + ": expected a mapping of strings, got " + describe(value));
+        }
+        java.util.Map<String, String> entries = new java.util.LinkedHashMap<>();
+        for (Iterator<java.util.Map.Entry<String, JsonNode>> it = value.fields(); it.hasNext(); ) {
+            java.util.Map.Entry<String, JsonNode> entry = it.next();
+            if (!entry.getValue().isTextual() || entry.getValue().asText().isEmpty()) {
+                throw new ConfigException(full + "." + entry.getKey() + ": expected a non-empty string, got "
+                        + describe(entry.getValue()));
+            }
+            entries.put(entry.getKey(), entry.getValue().asText());
+        }
+        return entries;
+    }
+
     /** A lower-case snake_case word naming one of {@code type}'s constants. */
     <E extends Enum<E>> E choice(String name, E defaultValue, Class<E> type) throws ConfigException {
         String full = key(name);

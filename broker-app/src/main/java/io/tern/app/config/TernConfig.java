@@ -12,7 +12,7 @@ public record TernConfig(
         ListenerConfig tcp,
         WebSocketListenerConfig websocket,
         HttpListenerConfig http,
-        ListenerConfig coap,
+        CoapListenerConfig coap,
         MqttTailSettings mqtt,
         BrokerSettings broker,
         int ioThreads) {

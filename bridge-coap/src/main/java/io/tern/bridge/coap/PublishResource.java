@@ -1,0 +1,69 @@
+package io.tern.bridge.coap;
+
+import io.tern.core.Broker;
+import io.tern.core.PublishOutcome;
+import io.tern.core.Publisher;
+import io.tern.core.message.Message;
+import io.tern.core.routing.TopicCheck;
+import io.tern.core.routing.Topics;
+import org.eclipse.californium.core.CoapResource;
+import org.eclipse.californium.core.coap.CoAP.ResponseCode;
+import org.eclipse.californium.core.coap.MediaTypeRegistry;
+import org.eclipse.californium.core.server.resources.CoapExchange;
+import org.eclipse.californium.core.server.resources.Resource;
+
+/** {@code POST /mqtt/publish/{topic...}?qos=1&retain=true}: the payload is the message. */
+final class PublishResource extends CoapResource {
+    private static final int PATH_SEGMENTS = 2; // mqtt, publish
+
+    private final Broker broker;
+    private final int maxPayloadBytes;
+
+    PublishResource(Broker broker, int maxPayloadBytes) {
+        super("publish");
+        this.broker = broker;
+        this.maxPayloadBytes = maxPayloadBytes;
+    }
+
+    /** Every path below /mqtt/publish is this resource: the rest of the path is the topic. */
+    @Override
+    public Resource getChild(String name) {
+        return this;
+    }
+
+    @Override
+    public void handlePOST(CoapExchange exchange) {
+        String topic = CoapTopics.topicOf(exchange.getRequestOptions().getUriPath(), PATH_SEGMENTS);
+        if (Topics.checkTopicName(topic) instanceof TopicCheck.Invalid invalid) {
+            badRequest(exchange, "topic: " + invalid.problem());
+            return;
+        }
+        CoapTopics.PublishOptions options = CoapTopics.publishOptions(exchange.getRequestOptions().getUriQuery());
+        if (options.problem() != null) {
+            badRequest(exchange, options.problem());
+            return;
+        }
+        byte[] payload = exchange.getRequestPayload();
+        if (payload.length > maxPayloadBytes) {
+            exchange.respond(ResponseCode.REQUEST_ENTITY_TOO_LARGE, "payload larger than " + maxPayloadBytes + " bytes",
+                    MediaTypeRegistry.TEXT_PLAIN);
+            return;
+        }
+        Message message = new Message(topic, payload, options.qos(), options.retain(), null, Message.NEVER_EXPIRES);
+        PublishOutcome outcome = broker.publish(message, new Publisher(null, null, "coap"));
+        if (outcome instanceof PublishOutcome.Rejected rejected) {
+            ResponseCode code = switch (rejected.reasonCode()) {
+                case NOT_AUTHORIZED -> ResponseCode.FORBIDDEN;
+                case QUOTA_EXCEEDED, SERVER_BUSY -> ResponseCode.SERVICE_UNAVAILABLE;
+                default -> ResponseCode.BAD_REQUEST;
+            };
+            exchange.respond(code, rejected.reason(), MediaTypeRegistry.TEXT_PLAIN);
+            return;
+        }
+        exchange.respond(ResponseCode.CHANGED);
+    }
+
+    private static void badRequest(CoapExchange exchange, String diagnostic) {
+        exchange.respond(ResponseCode.BAD_REQUEST, diagnostic, MediaTypeRegistry.TEXT_PLAIN);
+    }
+}
