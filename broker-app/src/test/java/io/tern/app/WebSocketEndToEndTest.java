@@ -25,7 +25,7 @@ class WebSocketEndToEndTest extends ClientSupport {
 
     @Override
     String brokerYaml() {
-        return "  websocket: { host: 127.0.0.1, port: 0 }\n";
+        return "  websocket: { host: 127.0.0.1, port: 0 }\n  http: { host: 127.0.0.1, port: 0 }\n";
     }
 
     private int wsPort() {
@@ -106,6 +106,26 @@ class WebSocketEndToEndTest extends ClientSupport {
         assertThat(text(tcpPublishes.receive(WAIT.toMillis(), TimeUnit.MILLISECONDS).orElseThrow().getPayloadAsBytes()))
                 .isEqualTo("hello tcp");
         assertThat(broker().counter("tern.messages.sent", "transport", "ws")).isEqualTo(1.0);
+    }
+
+    @Test
+    void anHttpPostReachesAWebSocketSubscriber() throws Exception {
+        Mqtt5BlockingClient ws = v5OverWebSocket("ws-http-sub");
+        ws.connect();
+        var publishes = ws.publishes(MqttGlobalPublishFilter.ALL);
+        ws.subscribeWith().topicFilter("from-http/#").qos(MqttQos.AT_LEAST_ONCE).send();
+        var http = java.net.http.HttpClient.newHttpClient();
+        var response = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:"
+                        + broker().server.httpAddress().getPort() + "/publish"))
+                .header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+                        "{\"topic\":\"from-http/x\",\"payload\":\"posted\",\"qos\":1,\"user_properties\":{\"k\":\"v\"}}"))
+                .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(200);
+        Mqtt5Publish got = publishes.receive(WAIT.toMillis(), TimeUnit.MILLISECONDS).orElseThrow();
+        assertThat(text(got.getPayloadAsBytes())).isEqualTo("posted");
+        assertThat(got.getQos()).isEqualTo(MqttQos.AT_LEAST_ONCE);
+        assertThat(got.getUserProperties().asList()).hasSize(1);
     }
 
     @Test
