@@ -2,14 +2,21 @@ package io.tern.app;
 
 import io.tern.app.config.ConfigException;
 import io.tern.app.config.ConfigLoader;
+import io.tern.app.config.LoggingConfig;
 import io.tern.app.config.TernConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
-/** {@code java -jar tern.jar [--config FILE]}. */
+/**
+ * {@code java -jar tern.jar [--config FILE] [--log-format text|json]},
+ * {@code java -jar tern.jar check-config FILE}.
+ */
 public final class TernMain {
     static final int EXIT_OK = 0;
     static final int EXIT_USAGE = 2;
@@ -19,7 +26,7 @@ public final class TernMain {
     }
 
     public static void main(String[] args) {
-        int code = run(args, System.out, System.err);
+        int code = run(args, System.getenv(), System.out, System.err);
         if (code != EXIT_OK) {
             System.exit(code);
         }
@@ -30,9 +37,15 @@ public final class TernMain {
         return version == null ? "dev" : version;
     }
 
-    /** Parses arguments, starts the server and blocks until SIGTERM/SIGINT; returns the exit code. */
-    static int run(String[] args, PrintStream out, PrintStream err) {
+    /** What the command line asked for. */
+    private record Options(Path configFile, LoggingConfig.LogFormat logFormat, boolean checkOnly) {
+    }
+
+    /** Parses arguments, then checks the config or runs the server until SIGTERM/SIGINT. */
+    static int run(String[] args, Map<String, String> environment, PrintStream out, PrintStream err) {
         Path configFile = null;
+        LoggingConfig.LogFormat logFormat = null;
+        boolean checkOnly = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--help", "-h" -> {
@@ -43,12 +56,21 @@ public final class TernMain {
                     out.println("tern " + version());
                     return EXIT_OK;
                 }
-                case "--config", "-c" -> {
+                case "--config", "-c", "check-config" -> {
                     if (i + 1 >= args.length) {
-                        err.println("tern: --config needs a file");
+                        err.println("tern: " + args[i] + " needs a file\n" + usage());
                         return EXIT_USAGE;
                     }
+                    checkOnly |= args[i].equals("check-config");
                     configFile = Path.of(args[++i]);
+                }
+                case "--log-format" -> {
+                    String value = i + 1 < args.length ? args[++i] : "";
+                    if (!value.equals("text") && !value.equals("json")) {
+                        err.println("tern: --log-format takes text or json, got '" + value + "'");
+                        return EXIT_USAGE;
+                    }
+                    logFormat = LoggingConfig.LogFormat.valueOf(value.toUpperCase(java.util.Locale.ROOT));
                 }
                 default -> {
                     err.println("tern: unknown argument '" + args[i] + "'\n" + usage());
@@ -56,13 +78,31 @@ public final class TernMain {
                 }
             }
         }
+        Options options = new Options(configFile, logFormat, checkOnly);
         TernConfig config;
         try {
-            config = configFile == null ? ConfigLoader.defaults() : new ConfigLoader().load(configFile);
+            config = load(options, environment);
         } catch (ConfigException e) {
             err.println("tern: config error: " + e.getMessage());
             return EXIT_USAGE;
         }
+        if (checkOnly) {
+            out.println("tern: config ok: " + configFile);
+            return EXIT_OK;
+        }
+        return serve(options, environment, config, err);
+    }
+
+    private static TernConfig load(Options options, Map<String, String> environment) throws ConfigException {
+        ConfigLoader loader = new ConfigLoader(environment);
+        TernConfig config = options.configFile() == null ? loader.loadDefaults() : loader.load(options.configFile());
+        return options.logFormat() == null ? config : config.withLogging(config.logging().withFormat(options.logFormat()));
+    }
+
+    private static int serve(Options options, Map<String, String> environment, TernConfig config, PrintStream err) {
+        LoggingSetup logging = new LoggingSetup();
+        logging.apply(config.logging());
+        Logger log = LoggerFactory.getLogger(TernMain.class);
         TernServer server = new TernServer(config);
         try {
             server.start();
@@ -75,6 +115,15 @@ public final class TernMain {
         // Handle TERM/INT ourselves so a clean stop exits 0 (a JVM shutdown hook would exit 143).
         Signal.handle(new Signal("TERM"), signal -> stop.countDown());
         Signal.handle(new Signal("INT"), signal -> stop.countDown());
+        // HUP re-reads the configuration and applies what can change at run time: logging.
+        Signal.handle(new Signal("HUP"), signal -> {
+            try {
+                logging.apply(load(options, environment).logging());
+                log.info("config_reloaded applied=logging");
+            } catch (ConfigException e) {
+                log.warn("config_reload_failed kept=previous error=\"{}\"", e.getMessage());
+            }
+        });
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "tern-shutdown"));
         try {
             stop.await();
@@ -93,14 +142,21 @@ public final class TernMain {
 
     static String usage() {
         return """
-                Usage: java -jar tern.jar [--config FILE]
+                Usage: java -jar tern.jar [--config FILE] [--log-format text|json]
+                       java -jar tern.jar check-config FILE
 
                 Tern MQTT broker. Without --config: MQTT on 0.0.0.0:1883, MQTT over WebSocket on
                 0.0.0.0:8083/mqtt, HTTP bridge on 0.0.0.0:8080, CoAP bridge on 0.0.0.0:5683/udp.
+                Every setting can also come from the environment: TERN_ + its path in upper case
+                with '_' for '.', e.g. TERN_LISTENERS_TCP_PORT=1884 (see docs/configuration.md).
 
                 Options:
-                  -c, --config FILE   read settings from a YAML file (see config/tern.yaml)
-                  -h, --help          show this help
-                  -V, --version       print the version""";
+                  -c, --config FILE       read settings from a YAML file (see config/tern.yaml)
+                  check-config FILE       validate FILE (and the environment) and exit: 0 ok, 2 not
+                  --log-format text|json  human-readable lines (default) or JSON lines
+                  -h, --help              show this help
+                  -V, --version           print the version
+
+                Signals: TERM/INT stop cleanly (exit 0); HUP reloads the logging settings.""";
     }
 }

@@ -54,6 +54,7 @@ public final class TernServer implements AutoCloseable {
     private InetSocketAddress websocketAddress;
     private InetSocketAddress httpAddress;
     private boolean stopped;
+    private SysTopics sysTopics;
 
     public TernServer(TernConfig config) {
         this.config = config;
@@ -118,7 +119,11 @@ public final class TernServer implements AutoCloseable {
         if (tcp == null && websocket == null && http == null && coap == null) {
             LOG.warn("no_listeners_enabled");
         }
+        sysTopics = new SysTopics(broker, meters.registry(), config.sysIntervalSeconds(), TernMain.version());
+        sysTopics.start();
         lifecycle = Lifecycle.RUNNING;
+        LOG.info("broker_started version={} listeners={}", TernMain.version(), listenerStates.keySet().stream()
+                .filter(name -> "up".equals(listenerStates.get(name).state())).toList());
     }
 
     private synchronized void listenerUp(String name, InetSocketAddress address) {
@@ -184,6 +189,9 @@ public final class TernServer implements AutoCloseable {
         stopped = true;
         lifecycle = Lifecycle.STOPPING;
         LOG.info("shutdown_started");
+        if (sysTopics != null) {
+            sysTopics.close();
+        }
         if (tcp != null) {
             tcp.stopAccepting();
         }

@@ -12,6 +12,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -129,6 +130,46 @@ class ConfigLoaderTest {
                 .isInstanceOf(ConfigException.class).hasMessageContaining("Duplicate field 'mqtt'");
         assertThatThrownBy(() -> new ConfigLoader().load(Path.of("no-such.yaml")))
                 .isInstanceOf(ConfigException.class).hasMessage("no-such.yaml: no such file");
+    }
+
+    @Test
+    void everyKeyCanComeFromTheEnvironment() throws ConfigException {
+        TernConfig config = new ConfigLoader(Map.of(
+                "TERN_LISTENERS_TCP_PORT", "1884",
+                "TERN_LISTENERS_COAP_ENABLED", "false",
+                "TERN_LISTENERS_WEBSOCKET_ALLOWED_ORIGINS", "[https://a.example, https://b.example]",
+                "TERN_LOGGING_LEVELS", "{io.tern: debug}",
+                "TERN_MQTT_RETAIN_AVAILABLE", "false",
+                "TERN_CONFIG", "/etc/tern/tern.yaml",
+                "PATH", "/usr/bin")).parse("listeners: { tcp: { port: 1883 }, coap: {} }", "t");
+        assertThat(config.tcp().port()).isEqualTo(1884); // the environment wins over the file
+        assertThat(config.coap().listener().enabled()).isFalse();
+        assertThat(config.websocket().listener().enabled()).isTrue(); // set by a key: turned on
+        assertThat(config.websocket().allowedOrigins()).containsExactly("https://a.example", "https://b.example");
+        assertThat(config.logging().levels()).containsEntry("io.tern", "debug");
+        assertThat(config.broker().retainAvailable()).isFalse();
+    }
+
+    @Test
+    void everyKnownKeyHasAnEnvironmentVariable() throws ConfigException {
+        ConfigLoader loader = new ConfigLoader();
+        loader.load(SHIPPED);
+        for (String key : loader.knownKeys()) {
+            String variable = ConfigLoader.environmentVariable(key);
+            assertThat(variable).matches("TERN_[A-Z0-9_]+");
+        }
+        assertThat(ConfigLoader.environmentVariable("listeners.tcp.max_connections"))
+                .isEqualTo("TERN_LISTENERS_TCP_MAX_CONNECTIONS");
+    }
+
+    @Test
+    void environmentMistakesNameTheVariable() {
+        assertThatThrownBy(() -> new ConfigLoader(Map.of("TERN_LISTENERS_TCP_PORT", "x")).parse("", "t"))
+                .hasMessage("listeners.tcp.port: expected an integer from 0 to 65535, got \"x\" (set by TERN_LISTENERS_TCP_PORT)");
+        assertThatThrownBy(() -> new ConfigLoader(Map.of("TERN_LISTENRES_TCP_PORT", "1")).parse("", "t"))
+                .hasMessageStartingWith("TERN_LISTENRES_TCP_PORT: no such setting");
+        assertThatThrownBy(() -> new ConfigLoader(Map.of("TERN_LOGGING_LEVELS", "{io.tern: loud}")).parse("", "t"))
+                .hasMessageStartingWith("logging.levels.io.tern: expected one of trace, debug, info, warn, error, off");
     }
 
     @Test

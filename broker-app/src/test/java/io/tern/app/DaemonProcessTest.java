@@ -4,6 +4,8 @@ import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5DisconnectException;
 import com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -15,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -34,13 +37,24 @@ class DaemonProcessTest {
     }
 
     private Process start(String... args) throws IOException {
+        return start(Map.of(), args);
+    }
+
+    private Process start(Map<String, String> environment, String... args) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        // The shipped logging config, not the test one (which hides INFO).
-        String logback = Path.of("src", "main", "resources", "logback.xml").toAbsolutePath().toString();
-        List<String> command = new java.util.ArrayList<>(List.of(java, "-Dlogback.configurationFile=" + logback,
-                "-cp", System.getProperty("java.class.path"), "io.tern.app.TernMain"));
+        // The shipped logging config, not the test one (which hides INFO), unless the test sets
+        // levels itself (an operator's -Dlogback.configurationFile keeps its own appenders).
+        List<String> command = new java.util.ArrayList<>(List.of(java));
+        if (!environment.containsKey("TERN_LOGGING_LEVELS")) {
+            String logback = Path.of("src", "main", "resources", "logback.xml").toAbsolutePath().toString();
+            command.add("-Dlogback.configurationFile=" + logback);
+        }
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.tern.app.TernMain"));
         command.addAll(List.of(args));
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().keySet().removeIf(name -> name.startsWith("TERN_"));
+        builder.environment().putAll(environment);
+        Process process = builder.start();
         processes.add(process);
         return process;
     }
@@ -115,5 +129,95 @@ class DaemonProcessTest {
                 .isEqualTo(Mqtt5DisconnectReasonCode.SERVER_SHUTTING_DOWN);
         reader.join(5_000);
         assertThat(lines).anyMatch(l -> l.contains("shutdown_complete"));
+    }
+
+    @Test
+    void checkConfigValidatesWithoutStarting(@TempDir Path dir) throws Exception {
+        Path good = dir.resolve("good.yaml");
+        Files.writeString(good, "listeners:\n  tcp: { port: 1883 }\n");
+        Process ok = start("check-config", good.toString());
+        assertThat(ok.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(ok.exitValue()).isZero();
+        assertThat(output(ok)).contains("config ok");
+        Process bad = start(Map.of("TERN_MQTT_MAX_QOS", "7"), "check-config", good.toString());
+        assertThat(bad.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(bad.exitValue()).isEqualTo(2);
+        assertThat(output(bad)).contains("mqtt.max_qos").contains("TERN_MQTT_MAX_QOS");
+    }
+
+    @Test
+    void jsonLogLinesAndEnvironmentOnlyConfiguration() throws Exception {
+        // No file at all: built-in defaults, moved to free ports by the environment.
+        Process process = start(Map.of("TERN_LISTENERS_TCP_HOST", "127.0.0.1", "TERN_LISTENERS_TCP_PORT", "0",
+                "TERN_LISTENERS_WEBSOCKET_ENABLED", "false", "TERN_LISTENERS_HTTP_ENABLED", "false",
+                "TERN_LISTENERS_COAP_ENABLED", "false", "TERN_LOGGING_LEVELS", "{ROOT: info, io.netty: warn}"),
+                "--log-format", "json");
+        BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        ObjectMapper json = new ObjectMapper();
+        JsonNode started = null;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (started == null && System.nanoTime() < deadline) {
+            String line = lines.readLine();
+            if (line == null) {
+                break;
+            }
+            JsonNode node = json.readTree(line); // every line is a JSON object
+            assertThat(node.path("ts").asText()).isNotEmpty();
+            if ("listener_started".equals(node.path("event").asText())) {
+                started = node;
+            }
+        }
+        assertThat(started).isNotNull();
+        assertThat(started.path("level").asText()).isEqualTo("INFO");
+        assertThat(started.path("transport").asText()).isEqualTo("tcp");
+        assertThat(started.path("address").asText()).startsWith("127.0.0.1:");
+        process.toHandle().destroy();
+        assertThat(process.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).isZero();
+    }
+
+    @Test
+    void sighupReloadsLoggingAndKeepsOldSettingsOnABadFile(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("tern.yaml");
+        Files.writeString(file, "listeners:\n  tcp: { host: 127.0.0.1, port: 0 }\n");
+        Process process = start("--config", file.toString());
+        java.util.concurrent.BlockingQueue<String> lines = new java.util.concurrent.LinkedBlockingQueue<>();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                    lines.add(line);
+                }
+            } catch (IOException ignored) {
+                // ended
+            }
+        });
+        reader.start();
+        awaitLine(lines, "broker_started");
+        Files.writeString(file, "listeners:\n  tcp: { host: 127.0.0.1, port: 0 }\nlogging: { levels: { io.tern: debug } }\n");
+        hangUp(process);
+        awaitLine(lines, "config_reloaded");
+        Files.writeString(file, "logging: { levels: { io.tern: loud } }\n");
+        hangUp(process);
+        assertThat(awaitLine(lines, "config_reload_failed")).contains("logging.levels.io.tern");
+        process.toHandle().destroy();
+        assertThat(process.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).isZero();
+    }
+
+    private static void hangUp(Process process) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(process.pid())).start();
+        assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
+    }
+
+    private static String awaitLine(java.util.concurrent.BlockingQueue<String> lines, String text) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            String line = lines.poll(500, TimeUnit.MILLISECONDS);
+            if (line != null && line.contains(text)) {
+                return line;
+            }
+        }
+        throw new AssertionError("no log line containing " + text);
     }
 }

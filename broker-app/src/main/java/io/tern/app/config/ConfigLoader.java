@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -26,6 +27,9 @@ import java.util.TreeSet;
 public final class ConfigLoader {
     private static final long MAX_U32 = Session.NEVER_EXPIRES;
 
+    private static final List<String> LOG_LEVELS = List.of("trace", "debug", "info", "warn", "error", "off");
+    private static final String DEFAULTS_YAML = "listeners: { tcp: {}, websocket: {}, http: {}, coap: {} }";
+
     private final Set<String> schema = new TreeSet<>();
 
     /**
@@ -35,11 +39,40 @@ public final class ConfigLoader {
      */
     public static TernConfig defaults() {
         try {
-            return new ConfigLoader().parse("listeners: { tcp: {}, websocket: {}, http: {}, coap: {} }",
-                    "built-in defaults");
+            return new ConfigLoader().parse(DEFAULTS_YAML, "built-in defaults");
         } catch (ConfigException e) {
             throw new IllegalStateException("built-in defaults are invalid", e);
         }
+    }
+
+    /** Environment variables that configure the launcher, not the broker: never config keys. */
+    private static final Set<String> LAUNCHER_VARIABLES = Set.of("TERN_CONFIG", "TERN_JAVA_OPTS", "TERN_JAR");
+    private static final String ENV_PREFIX = "TERN_";
+
+    private final Map<String, String> environment;
+    private final Map<String, String> overriddenBy = new java.util.HashMap<>();
+
+    /** A loader that ignores the environment (tests, check of the shipped file). */
+    public ConfigLoader() {
+        this(Map.of());
+    }
+
+    /**
+     * @param environment variables; every config key can be set as {@code TERN_} + its path in
+     *                    upper case with '.' as '_' (listeners.tcp.port: TERN_LISTENERS_TCP_PORT)
+     */
+    public ConfigLoader(Map<String, String> environment) {
+        this.environment = Map.copyOf(environment);
+    }
+
+    /** The variable that sets {@code keyPath}. */
+    public static String environmentVariable(String keyPath) {
+        return ENV_PREFIX + keyPath.replace('.', '_').toUpperCase(java.util.Locale.ROOT);
+    }
+
+    /** Built-in defaults with the environment's overrides. */
+    public TernConfig loadDefaults() throws ConfigException {
+        return parse(DEFAULTS_YAML, "built-in defaults");
     }
 
     public TernConfig load(Path file) throws ConfigException {
@@ -64,7 +97,81 @@ public final class ConfigLoader {
             String location = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr();
             throw new ConfigException(source + ": not valid YAML" + location + ": " + e.getOriginalMessage());
         }
-        return read(root);
+        JsonNode withEnvironment = applyEnvironment(root, mapper);
+        try {
+            return read(withEnvironment);
+        } catch (ConfigException e) {
+            throw nameTheVariable(e);
+        }
+    }
+
+    /** Every key path, known by reading an empty document. */
+    private static Set<String> allKeyPaths() {
+        ConfigLoader probe = new ConfigLoader();
+        try {
+            probe.read(null);
+        } catch (ConfigException e) {
+            throw new IllegalStateException("defaults are invalid", e);
+        }
+        return probe.knownKeys();
+    }
+
+    /** Overlays TERN_* variables on the file's tree; values are read as YAML (numbers, booleans, lists). */
+    private JsonNode applyEnvironment(JsonNode root, ObjectMapper yaml) throws ConfigException {
+        List<Map.Entry<String, String>> overrides = new java.util.ArrayList<>();
+        Map<String, String> keyByVariable = new java.util.HashMap<>();
+        for (String path : allKeyPaths()) {
+            keyByVariable.put(environmentVariable(path), path);
+        }
+        for (Map.Entry<String, String> variable : environment.entrySet()) {
+            if (!variable.getKey().startsWith(ENV_PREFIX) || LAUNCHER_VARIABLES.contains(variable.getKey())) {
+                continue;
+            }
+            String path = keyByVariable.get(variable.getKey());
+            if (path == null) {
+                throw new ConfigException(variable.getKey() + ": no such setting (every key of config/tern.yaml can be "
+                        + "set as TERN_ + its path in upper case with '_' for '.', e.g. TERN_LISTENERS_TCP_PORT)");
+            }
+            overrides.add(Map.entry(path, variable.getValue()));
+        }
+        if (overrides.isEmpty()) {
+            return root;
+        }
+        overrides.sort(java.util.Comparator.comparingInt(e -> e.getKey().length())); // sections before their keys
+        com.fasterxml.jackson.databind.node.ObjectNode tree = root != null && root.isObject()
+                ? ((com.fasterxml.jackson.databind.node.ObjectNode) root).deepCopy()
+                : com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        for (Map.Entry<String, String> override : overrides) {
+            JsonNode value;
+            try {
+                value = override.getValue().isEmpty() ? com.fasterxml.jackson.databind.node.TextNode.valueOf("")
+                        : yaml.readTree(override.getValue());
+            } catch (JsonProcessingException e) {
+                throw new ConfigException(environmentVariable(override.getKey()) + ": not a valid value: "
+                        + e.getOriginalMessage());
+            }
+            String[] parts = override.getKey().split("\\.");
+            com.fasterxml.jackson.databind.node.ObjectNode parent = tree;
+            for (int i = 0; i < parts.length - 1; i++) {
+                JsonNode child = parent.get(parts[i]);
+                if (child == null || !child.isObject()) {
+                    child = parent.putObject(parts[i]);
+                }
+                parent = (com.fasterxml.jackson.databind.node.ObjectNode) child;
+            }
+            parent.set(parts[parts.length - 1], value);
+            overriddenBy.put(override.getKey(), environmentVariable(override.getKey()));
+        }
+        return tree;
+    }
+
+    /** "listeners.tcp.port: ..." becomes "...(set by TERN_LISTENERS_TCP_PORT)" when the environment set it. */
+    private ConfigException nameTheVariable(ConfigException e) {
+        String message = e.getMessage();
+        int colon = message.indexOf(':');
+        String key = colon < 0 ? "" : message.substring(0, colon);
+        String variable = overriddenBy.get(key);
+        return variable == null ? e : new ConfigException(message + " (set by " + variable + ")");
     }
 
     /** Every key path the loader knows, after a load or parse (for the documentation check). */
@@ -109,14 +216,27 @@ public final class ConfigLoader {
         ConfigSection server = root.section("server");
         int ioThreads = server.intValue("io_threads", 0, 0, 1024);
         int offlineThreads = server.intValue("offline_session_threads", brokerDefaults.offlineExecutorThreads(), 1, 256);
+        int sysInterval = server.intValue("sys_interval_seconds", 10, 0, 86_400);
         server.rejectUnknownKeys();
+
+        ConfigSection logging = root.section("logging");
+        LoggingConfig.LogFormat format = logging.choice("format", LoggingConfig.LogFormat.TEXT, LoggingConfig.LogFormat.class);
+        Map<String, String> levels = logging.stringMap("levels");
+        for (Map.Entry<String, String> level : levels.entrySet()) {
+            if (!LOG_LEVELS.contains(level.getValue())) {
+                throw new ConfigException("logging.levels." + level.getKey() + ": expected one of "
+                        + String.join(", ", LOG_LEVELS) + ", got \"" + level.getValue() + "\"");
+            }
+        }
+        logging.rejectUnknownKeys();
         root.rejectUnknownKeys();
 
         MqttTailSettings tail = new MqttTailSettings(maxPacketSize, connectTimeout * 1000, receiveMaximum,
                 topicAliasMaximum, serverKeepAlive, maxKeepAlive, responseInformation);
         BrokerSettings broker = new BrokerSettings(maxQueued, policy, queueQos0, maxInflight, maxExpiry,
                 Math.min(persistentExpiry, maxExpiry), QoS.of(maxQos), retainAvailable, offlineThreads);
-        return new TernConfig(tcp, websocket, http, coap, tail, broker, ioThreads);
+        return new TernConfig(tcp, websocket, http, coap, tail, broker, ioThreads, sysInterval,
+                new LoggingConfig(format, levels));
     }
 
     private static WebSocketListenerConfig webSocketListener(ConfigSection listeners) throws ConfigException {

@@ -7,6 +7,7 @@ import io.tern.mqtt.MqttTailSettings;
  * The whole configuration, typed and validated.
  *
  * @param ioThreads event-loop threads (0 means one per core)
+ * @param sysIntervalSeconds how often $SYS topics are published (0: never)
  */
 public record TernConfig(
         ListenerConfig tcp,
@@ -15,5 +16,11 @@ public record TernConfig(
         CoapListenerConfig coap,
         MqttTailSettings mqtt,
         BrokerSettings broker,
-        int ioThreads) {
+        int ioThreads,
+        int sysIntervalSeconds,
+        LoggingConfig logging) {
+
+    public TernConfig withLogging(LoggingConfig newLogging) {
+        return new TernConfig(tcp, websocket, http, coap, mqtt, broker, ioThreads, sysIntervalSeconds, newLogging);
+    }
 }
