@@ -103,16 +103,9 @@ public final class TernMain {
         LoggingSetup logging = new LoggingSetup();
         logging.apply(config.logging());
         Logger log = LoggerFactory.getLogger(TernMain.class);
-        TernServer server = new TernServer(config);
-        try {
-            server.start();
-        } catch (Exception e) {
-            err.println("tern: cannot start: " + describe(e));
-            server.close();
-            return EXIT_START_FAILED;
-        }
+        // Signal handlers go in before anything starts, so a TERM during start-up also ends in a
+        // clean stop with exit 0 (the JVM's default handling would exit 143).
         CountDownLatch stop = new CountDownLatch(1);
-        // Handle TERM/INT ourselves so a clean stop exits 0 (a JVM shutdown hook would exit 143).
         Signal.handle(new Signal("TERM"), signal -> stop.countDown());
         Signal.handle(new Signal("INT"), signal -> stop.countDown());
         // HUP re-reads the configuration and applies what can change at run time: logging.
@@ -124,6 +117,14 @@ public final class TernMain {
                 log.warn("config_reload_failed kept=previous error=\"{}\"", e.getMessage());
             }
         });
+        TernServer server = new TernServer(config);
+        try {
+            server.start();
+        } catch (Exception e) {
+            err.println("tern: cannot start: " + describe(e));
+            server.close();
+            return EXIT_START_FAILED;
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "tern-shutdown"));
         try {
             stop.await();
