@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Runs the standard scenarios against Tern and Mosquitto, one after the other, each broker pinned
+# to CPU 0 and the generator to CPU 1, and prints one table with the ratio Tern / Mosquitto.
+#   bench/compare.sh [SECONDS]        (default 10; needs mosquitto, taskset, a built tern.jar and tern-bench.jar)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds="${1:-10}"
+tern_port=18833
+mosq_port=18834
+tern_jar=broker-app/target/tern.jar
+bench_jar=bench/target/tern-bench.jar
+work=$(mktemp -d)
+trap 'kill "$broker_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
+broker_pid=""
+
+cat > "$work/tern.yaml" <<YAML
+listeners:
+  tcp: { host: 127.0.0.1, port: $tern_port }
+sessions: { max_queued_messages: 100000 }
+mqtt: { max_inflight_messages: 20 }
+server: { io_threads: 1, sys_interval_seconds: 0 }
+logging: { levels: { io.tern: warn } }
+YAML
+cat > "$work/mosquitto.conf" <<CONF
+listener $mosq_port 127.0.0.1
+allow_anonymous true
+persistence false
+max_queued_messages 100000
+max_inflight_messages 20
+set_tcp_nodelay true
+log_dest none
+CONF
+
+scenarios=(
+  "fanin --qos 0" "fanin --qos 1"
+  "fanout --qos 0 --subscribers 100" "fanout --qos 1 --subscribers 100"
+  "pairs --qos 0 --pairs 100" "pairs --qos 1 --pairs 100"
+  "latency --qos 0 --rate 1000" "latency --qos 1 --rate 1000"
+)
+
+wait_port() {
+  for _ in $(seq 1 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "broker on port $1 did not start" >&2
+  return 1
+}
+
+run_all() { # name port
+  for scenario in "${scenarios[@]}"; do
+    # shellcheck disable=SC2086
+    line=$(taskset -c 1 java -Dio.netty.leakDetection.level=disabled -jar "$bench_jar" --port "$2" \
+      --scenario $scenario --duration "$seconds" --broker-pid "$broker_pid" 2>/dev/null)
+    echo "$1 $line" | tee -a "$work/results"
+  done
+}
+
+taskset -c 0 java -XX:+UseParallelGC -jar "$tern_jar" --config "$work/tern.yaml" > "$work/tern.log" 2>&1 &
+broker_pid=$!
+wait_port "$tern_port"
+run_all tern "$tern_port"
+kill -TERM "$broker_pid"; wait "$broker_pid" || true
+
+taskset -c 0 mosquitto -c "$work/mosquitto.conf" > "$work/mosquitto.log" 2>&1 &
+broker_pid=$!
+wait_port "$mosq_port"
+run_all mosquitto "$mosq_port"
+kill -TERM "$broker_pid"; wait "$broker_pid" || true
+
+echo
+printf "%-26s %12s %12s %8s %14s %14s %8s %10s %10s %8s\n" scenario tern_msg/s mosq_msg/s ratio tern_per_cpu_s mosq_per_cpu_s ratio tern_p99_us mosq_p99_us lost_t/m
+field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"; }
+for scenario in "${scenarios[@]}"; do
+  name=$(echo "$scenario" | awk '{print $1"-q"$3}')
+  t=$(grep "^tern scenario=$(echo "$scenario" | awk '{print $1}') qos=$(echo "$scenario" | awk '{print $3}') " "$work/results" | head -1)
+  m=$(grep "^mosquitto scenario=$(echo "$scenario" | awk '{print $1}') qos=$(echo "$scenario" | awk '{print $3}') " "$work/results" | head -1)
+  tr=$(field "$t" rate); mr=$(field "$m" rate)
+  tc=$(field "$t" per_cpu_s); mc=$(field "$m" per_cpu_s)
+  printf "%-26s %12s %12s %8.2f %14s %14s %8.2f %10s %10s %8s\n" "$name" "$tr" "$mr" \
+    "$(echo "$tr / ($mr + 0.0001)" | bc -l)" "$tc" "$mc" "$(echo "$tc / ($mc + 0.0001)" | bc -l)" \
+    "$(field "$t" p99_us)" "$(field "$m" p99_us)" "$(field "$t" lost)/$(field "$m" lost)"
+done

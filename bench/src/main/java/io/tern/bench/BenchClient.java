@@ -1,0 +1,178 @@
+package io.tern.bench;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.mqtt.MqttFixedHeader;
+import io.netty.handler.codec.mqtt.MqttMessage;
+import io.netty.handler.codec.mqtt.MqttMessageBuilders;
+import io.netty.handler.codec.mqtt.MqttMessageIdVariableHeader;
+import io.netty.handler.codec.mqtt.MqttMessageType;
+import io.netty.handler.codec.mqtt.MqttPublishMessage;
+import io.netty.handler.codec.mqtt.MqttQoS;
+import io.netty.handler.codec.mqtt.MqttVersion;
+import io.netty.util.ReferenceCountUtil;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One generator connection: publishes as fast as its window and TCP back-pressure allow (or at
+ * a fixed rate), and/or receives into {@link Receipts}. Runs on its channel's event loop.
+ */
+final class BenchClient extends ChannelInboundHandlerAdapter {
+    final CompletableFuture<Void> connected = new CompletableFuture<>();
+    final CompletableFuture<Void> subscribed = new CompletableFuture<>();
+    final Receipts receipts = new Receipts();
+    private final String clientId;
+    private Channel channel;
+
+    // publishing (event-loop state)
+    private String topic;
+    private MqttQoS qos = MqttQoS.AT_MOST_ONCE;
+    private int window;
+    private int payloadSize;
+    private int publisherId;
+    private boolean flooding;
+    private int inflight;
+    private int nextPacketId;
+    long sent;
+
+    BenchClient(String clientId) {
+        this.clientId = clientId;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        channel = ctx.channel();
+        ctx.writeAndFlush(MqttMessageBuilders.connect().protocolVersion(MqttVersion.MQTT_3_1_1).clientId(clientId)
+                .cleanSession(true).keepAlive(60).build());
+        ctx.fireChannelActive();
+    }
+
+    void subscribe(String filter, int subscriptionQos) {
+        channel.eventLoop().execute(() -> channel.writeAndFlush(MqttMessageBuilders.subscribe().messageId(1)
+                .addSubscription(MqttQoS.valueOf(subscriptionQos), filter).build()));
+    }
+
+    void configurePublisher(String publishTopic, int publishQos, int maxInflight, int size, int id) {
+        this.topic = publishTopic;
+        this.qos = MqttQoS.valueOf(publishQos);
+        this.window = maxInflight;
+        this.payloadSize = size;
+        this.publisherId = id;
+    }
+
+    /** Publish until stopped, limited by the window (QoS 1/2) and socket writability. */
+    void startFlood() {
+        channel.eventLoop().execute(() -> {
+            flooding = true;
+            pump();
+        });
+    }
+
+    void stopFlood() {
+        channel.eventLoop().execute(() -> flooding = false);
+    }
+
+    /** One message, if the window allows (fixed-rate scenarios). */
+    void publishOne() {
+        channel.eventLoop().execute(() -> {
+            if (qos == MqttQoS.AT_MOST_ONCE || inflight < window) {
+                sendOne();
+                channel.flush();
+            }
+        });
+    }
+
+    private void pump() {
+        int batch = 0;
+        while (flooding && channel.isWritable() && (qos == MqttQoS.AT_MOST_ONCE || inflight < window) && batch < 512) {
+            sendOne();
+            batch++;
+        }
+        channel.flush();
+        if (flooding && batch == 512) {
+            channel.eventLoop().execute(this::pump); // let the loop read acks between batches
+        }
+    }
+
+    private void sendOne() {
+        int packetId = 0;
+        if (qos != MqttQoS.AT_MOST_ONCE) {
+            nextPacketId = nextPacketId == 65_535 ? 1 : nextPacketId + 1;
+            packetId = nextPacketId;
+            inflight++;
+        }
+        ByteBuf payload = Payloads.encode(channel.alloc(), payloadSize, publisherId, sent++);
+        channel.write(MqttMessageBuilders.publish().topicName(topic).qos(qos).messageId(packetId).payload(payload)
+                .build(), channel.voidPromise());
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        try {
+            MqttMessage message = (MqttMessage) msg;
+            if (message.decoderResult().isFailure()) {
+                ctx.close();
+                return;
+            }
+            switch (message.fixedHeader().messageType()) {
+                case CONNACK -> connected.complete(null);
+                case SUBACK -> subscribed.complete(null);
+                case PUBLISH -> onPublish(ctx, (MqttPublishMessage) message);
+                case PUBACK, PUBCOMP -> {
+                    inflight--;
+                    pump();
+                }
+                case PUBREC -> ctx.write(reply(MqttMessageType.PUBREL, id(message)));
+                case PUBREL -> ctx.write(reply(MqttMessageType.PUBCOMP, id(message)));
+                default -> {
+                }
+            }
+        } finally {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void onPublish(ChannelHandlerContext ctx, MqttPublishMessage publish) {
+        receipts.accept(publish.content());
+        MqttQoS received = publish.fixedHeader().qosLevel();
+        if (received == MqttQoS.AT_LEAST_ONCE) {
+            ctx.write(reply(MqttMessageType.PUBACK, publish.variableHeader().packetId()));
+        } else if (received == MqttQoS.EXACTLY_ONCE) {
+            ctx.write(reply(MqttMessageType.PUBREC, publish.variableHeader().packetId()));
+        }
+    }
+
+    private static int id(MqttMessage message) {
+        return ((MqttMessageIdVariableHeader) message.variableHeader()).messageId();
+    }
+
+    private static MqttMessage reply(MqttMessageType type, int packetId) {
+        MqttQoS qos = type == MqttMessageType.PUBREL ? MqttQoS.AT_LEAST_ONCE : MqttQoS.AT_MOST_ONCE;
+        return new MqttMessage(new MqttFixedHeader(type, false, qos, false, 0), MqttMessageIdVariableHeader.from(packetId));
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        ctx.flush();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (ctx.channel().isWritable()) {
+            pump();
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        connected.completeExceptionally(cause);
+        ctx.close();
+    }
+
+    Channel channel() {
+        return channel;
+    }
+}

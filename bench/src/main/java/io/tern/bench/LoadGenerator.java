@@ -1,0 +1,277 @@
+package io.tern.bench;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.mqtt.MqttDecoder;
+import io.netty.handler.codec.mqtt.MqttEncoder;
+import org.HdrHistogram.Histogram;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * MQTT load generator on Netty's codec. Scenarios: fanin (P publishers, one wildcard subscriber),
+ * fanout (one publisher, S subscribers), pairs (N publisher/subscriber pairs), latency (fixed
+ * total rate), connections (C idle connections). Prints one summary line of key=value pairs.
+ *
+ * <pre>java -jar bench/target/tern-bench.jar --port 1883 --scenario fanin --qos 1 --duration 10 [--broker-pid PID]</pre>
+ */
+public final class LoadGenerator {
+    private final Map<String, String> options;
+    private final EventLoopGroup group;
+    private final boolean epoll = Epoll.isAvailable();
+
+    private LoadGenerator(Map<String, String> options) {
+        this.options = options;
+        this.group = new MultiThreadIoEventLoopGroup(intOption("threads", 1),
+                epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> options = new HashMap<>();
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+        }
+        System.out.println(run(options));
+    }
+
+    /** Runs one scenario and returns its summary line. */
+    public static String run(Map<String, String> options) throws Exception {
+        LoadGenerator generator = new LoadGenerator(options);
+        try {
+            return generator.run();
+        } finally {
+            generator.group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
+    private int intOption(String name, int defaultValue) {
+        return Integer.parseInt(options.getOrDefault(name, Integer.toString(defaultValue)));
+    }
+
+    private String run() throws Exception {
+        String scenario = options.getOrDefault("scenario", "fanin");
+        return switch (scenario) {
+            case "fanin" -> flow(scenario, intOption("publishers", 10), 1, false);
+            case "fanout" -> flow(scenario, 1, intOption("subscribers", 100), false);
+            case "pairs" -> flow(scenario, intOption("pairs", 100), intOption("pairs", 100), true);
+            case "latency" -> flow(scenario, intOption("publishers", 1), 1, false);
+            case "connections" -> connections();
+            default -> throw new IllegalArgumentException("unknown scenario " + scenario);
+        };
+    }
+
+    private BenchClient connect(String clientId, String localHost) throws Exception {
+        BenchClient client = new BenchClient(clientId);
+        Bootstrap bootstrap = new Bootstrap().group(group)
+                .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel channel) {
+                        channel.pipeline().addLast(new MqttDecoder(1 << 20), MqttEncoder.INSTANCE, client);
+                    }
+                });
+        InetSocketAddress remote = new InetSocketAddress(options.getOrDefault("host", "127.0.0.1"), intOption("port", 1883));
+        if (localHost != null) {
+            bootstrap.connect(remote, new InetSocketAddress(localHost, 0)).sync();
+        } else {
+            bootstrap.connect(remote).sync();
+        }
+        client.connected.get(10, TimeUnit.SECONDS);
+        return client;
+    }
+
+    /** fanin / fanout / pairs / latency. */
+    private String flow(String scenario, int publisherCount, int subscriberCount, boolean paired) throws Exception {
+        int qos = intOption("qos", 0);
+        int duration = intOption("duration", 10);
+        int payload = intOption("payload", 64);
+        int window = intOption("window", 100);
+        String run = Long.toString(System.nanoTime(), 36);
+        List<BenchClient> subscribers = new ArrayList<>();
+        for (int i = 0; i < subscriberCount; i++) {
+            BenchClient subscriber = connect("sub-" + run + "-" + i, null);
+            String filter = switch (scenario) {
+                case "fanin", "latency" -> "bench/" + run + "/+";
+                case "fanout" -> "bench/" + run + "/0";
+                default -> "bench/" + run + "/" + i;
+            };
+            subscriber.subscribe(filter, qos);
+            subscriber.subscribed.get(10, TimeUnit.SECONDS);
+            subscribers.add(subscriber);
+        }
+        List<BenchClient> publishers = new ArrayList<>();
+        for (int i = 0; i < publisherCount; i++) {
+            BenchClient publisher = connect("pub-" + run + "-" + i, null);
+            publisher.configurePublisher("bench/" + run + "/" + i, qos, window, payload, i);
+            publishers.add(publisher);
+        }
+        long cpuBefore = brokerCpuTicks();
+        long start = System.nanoTime();
+        ScheduledExecutorService ticker = null;
+        if (scenario.equals("latency")) {
+            int rate = intOption("rate", 1000);
+            ticker = Executors.newSingleThreadScheduledExecutor();
+            long periodNanos = 1_000_000_000L * publisherCount / rate;
+            for (BenchClient publisher : publishers) {
+                ticker.scheduleAtFixedRate(publisher::publishOne, 0, periodNanos, TimeUnit.NANOSECONDS);
+            }
+        } else {
+            publishers.forEach(BenchClient::startFlood);
+        }
+        Thread.sleep(duration * 1000L);
+        if (ticker != null) {
+            ticker.shutdownNow();
+        }
+        publishers.forEach(BenchClient::stopFlood);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        long received = drain(subscribers);
+        long cpuAfter = brokerCpuTicks();
+
+        long sent = 0;
+        for (BenchClient publisher : publishers) {
+            sent += onLoop(publisher, () -> publisher.sent);
+        }
+        long expected = 0;
+        long unique = 0;
+        long duplicates = 0;
+        long outOfOrder = 0;
+        Histogram latency = new Histogram(60_000_000L, 3);
+        for (int s = 0; s < subscribers.size(); s++) {
+            BenchClient subscriber = subscribers.get(s);
+            int index = s;
+            long[] counts = onLoop(subscriber, () -> {
+                long u = 0;
+                long exp = 0;
+                for (int p = 0; p < publishers.size(); p++) {
+                    boolean routed = !paired || p == index;
+                    if (routed && (!scenario.equals("fanout") || p == 0)) {
+                        u += subscriber.receipts.unique(p);
+                        exp += publishers.get(p).sent;
+                    }
+                }
+                latency.add(subscriber.receipts.latencyMicros);
+                return new long[]{u, exp, subscriber.receipts.duplicates, subscriber.receipts.outOfOrder};
+            });
+            unique += counts[0];
+            expected += counts[1];
+            duplicates += counts[2];
+            outOfOrder += counts[3];
+        }
+        for (BenchClient client : publishers) {
+            client.channel().close();
+        }
+        for (BenchClient client : subscribers) {
+            client.channel().close();
+        }
+        double brokerCpu = cpuAfter < 0 ? -1 : (cpuAfter - cpuBefore) / 100.0;
+        return String.format(Locale.ROOT, "scenario=%s qos=%d publishers=%d subscribers=%d payload=%d seconds=%.1f"
+                        + " sent=%d expected=%d received=%d lost=%d dup=%d ooo=%d rate=%.0f broker_cpu_s=%.2f"
+                        + " per_cpu_s=%.0f p50_us=%d p99_us=%d p999_us=%d max_us=%d",
+                scenario, qos, publisherCount, subscriberCount, payload, seconds, sent, expected, received,
+                expected - unique, duplicates, outOfOrder, received / seconds, brokerCpu,
+                brokerCpu > 0 ? received / brokerCpu : 0, latency.getValueAtPercentile(50),
+                latency.getValueAtPercentile(99), latency.getValueAtPercentile(99.9), latency.getMaxValue());
+    }
+
+    /** Waits until deliveries stop arriving (1 s quiet, 15 s at most); returns all received. */
+    private long drain(List<BenchClient> subscribers) throws Exception {
+        long last = -1;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (System.nanoTime() < deadline) {
+            long total = 0;
+            for (BenchClient subscriber : subscribers) {
+                total += onLoop(subscriber, () -> subscriber.receipts.received);
+            }
+            if (total == last) {
+                return total;
+            }
+            last = total;
+            Thread.sleep(1000);
+        }
+        return last;
+    }
+
+    private static <T> T onLoop(BenchClient client, java.util.concurrent.Callable<T> read) throws Exception {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        client.channel().eventLoop().execute(() -> {
+            try {
+                result.complete(read.call());
+            } catch (Exception e) {
+                result.completeExceptionally(e);
+            }
+        });
+        return result.get(10, TimeUnit.SECONDS);
+    }
+
+    /** C idle connections from 127.0.0.2.. (many source addresses): connect rate and broker RSS. */
+    private String connections() throws Exception {
+        int count = intOption("connections", 1000);
+        int hold = intOption("hold", 10);
+        long rssBefore = brokerRssKb();
+        long start = System.nanoTime();
+        List<BenchClient> clients = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            String local = "127.0.0." + (2 + i / 20_000 % 250);
+            clients.add(connect("idle-" + i, local));
+        }
+        double connectSeconds = (System.nanoTime() - start) / 1e9;
+        Thread.sleep(hold * 1000L);
+        long rssAfter = brokerRssKb();
+        long open = clients.stream().filter(c -> c.channel().isActive()).count();
+        for (BenchClient client : clients) {
+            client.channel().close();
+        }
+        return String.format(Locale.ROOT, "scenario=connections connections=%d still_open=%d connect_rate=%.0f/s"
+                        + " broker_rss_before_kb=%d broker_rss_after_kb=%d rss_per_connection_kb=%.2f",
+                count, open, count / connectSeconds, rssBefore, rssAfter,
+                rssBefore < 0 ? -1.0 : (rssAfter - rssBefore) / (double) count);
+    }
+
+    /** utime + stime of the broker in clock ticks (100 per second), or -1 without --broker-pid. */
+    private long brokerCpuTicks() throws IOException {
+        String pid = options.get("broker-pid");
+        if (pid == null) {
+            return -1;
+        }
+        String stat = Files.readString(Path.of("/proc", pid, "stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+    }
+
+    private long brokerRssKb() throws IOException {
+        String pid = options.get("broker-pid");
+        if (pid == null) {
+            return -1;
+        }
+        for (String line : Files.readAllLines(Path.of("/proc", pid, "status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        return -1;
+    }
+
+}

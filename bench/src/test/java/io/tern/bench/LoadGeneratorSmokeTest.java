@@ -1,0 +1,75 @@
+package io.tern.bench;
+
+import io.tern.app.TernServer;
+import io.tern.app.config.ConfigLoader;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** A one-second run of each flow scenario: the generator works and its books balance. No timing asserted. */
+class LoadGeneratorSmokeTest {
+    private TernServer server;
+
+    @BeforeEach
+    void start() throws Exception {
+        server = new TernServer(new ConfigLoader().parse(
+                "listeners: { tcp: { host: 127.0.0.1, port: 0 } }\nserver: { sys_interval_seconds: 0 }\n", "bench"));
+        server.start();
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    private Map<String, String> run(String... pairs) throws Exception {
+        Map<String, String> options = new HashMap<>();
+        options.put("port", Integer.toString(server.tcpAddress().getPort()));
+        options.put("duration", "1");
+        for (int i = 0; i + 1 < pairs.length; i += 2) {
+            options.put(pairs[i], pairs[i + 1]);
+        }
+        String line = LoadGenerator.run(options);
+        Map<String, String> fields = new HashMap<>();
+        Matcher m = Pattern.compile("(\\w+)=(\\S+)").matcher(line);
+        while (m.find()) {
+            fields.put(m.group(1), m.group(2));
+        }
+        return fields;
+    }
+
+    @Test
+    void qos1PairsLoseNothingAtAModestRate() throws Exception {
+        // A fixed rate well under what one core can carry: every message must arrive once, in order.
+        Map<String, String> result = run("scenario", "latency", "qos", "1", "rate", "500", "publishers", "2");
+        assertThat(Long.parseLong(result.get("sent"))).isPositive();
+        assertThat(result.get("lost")).isEqualTo("0");
+        assertThat(result.get("dup")).isEqualTo("0");
+        assertThat(result.get("ooo")).isEqualTo("0");
+        assertThat(result.get("received")).isEqualTo(result.get("expected"));
+    }
+
+    @Test
+    void everyFlowScenarioRunsAndCounts() throws Exception {
+        for (String scenario : new String[]{"fanin", "fanout", "pairs"}) {
+            Map<String, String> result = run("scenario", scenario, "qos", "0", "publishers", "2",
+                    "subscribers", "2", "pairs", "2");
+            assertThat(Long.parseLong(result.get("received"))).as(scenario).isPositive();
+            assertThat(Long.parseLong(result.get("expected"))).as(scenario)
+                    .isGreaterThanOrEqualTo(Long.parseLong(result.get("received")) - Long.parseLong(result.get("dup")));
+        }
+    }
+
+    @Test
+    void connectionsScenarioOpensAndHolds() throws Exception {
+        Map<String, String> result = run("scenario", "connections", "connections", "50", "hold", "0");
+        assertThat(result.get("still_open")).isEqualTo("50");
+    }
+}
