@@ -134,21 +134,73 @@ class Mqtt5FlowControlTest extends ClientSupport {
     }
 
     @Test
-    void aFullSessionQueueDropsTheOldestAndCountsIt() throws Exception {
+    void qos1PublishersAreHeldBackInsteadOfDroppingAcknowledgedMessages() throws Exception {
         RawClient stalled = rawConnected(MqttVersion.MQTT_5, "stalled", true, props(MqttPropertyType.RECEIVE_MAXIMUM, 1));
-        stalled.send(subscribe(1, "of/t", 1, MqttProperties.NO_PROPERTIES));
+        stalled.send(subscribe(1, "bp/t", 1, MqttProperties.NO_PROPERTIES));
         stalled.receive(WAIT);
         RawClient pub = publisher();
         for (int i = 0; i < 30; i++) {
-            pub.send(publish("of/t", 1, i + 1, "m" + i));
+            pub.send(publish("bp/t", 1, i + 1, "m" + i));
         }
-        MqttPublishMessage inflight = (MqttPublishMessage) stalled.receive(WAIT);
-        assertThat(payload(inflight)).isEqualTo("m0");
-        // 1 in flight + 10 queued (max_queued_messages) of 30: 19 dropped, oldest first.
-        await().atMost(WAIT).until(() -> broker().counter("tern.messages.dropped", "reason", "queue_full") == 19);
-        stalled.send(reply(MqttMessageType.PUBACK, inflight.variableHeader().packetId()));
-        MqttPublishMessage next = (MqttPublishMessage) stalled.receive(WAIT);
-        assertThat(payload(next)).isEqualTo("m20");
+        // While the subscriber reads nothing, the publisher is acknowledged only up to the
+        // queue's high water mark (3/4 of max_queued_messages 10), then held back.
+        int acknowledged = 0;
+        while (pub.receive(SHORT) != null) {
+            acknowledged++;
+        }
+        assertThat(acknowledged).isBetween(5, 10);
+        assertThat(broker().counter("tern.messages.dropped", "reason", "queue_full")).isZero();
+        assertThat(broker().counter("tern.publishers.throttled")).isPositive();
+
+        List<String> received = new java.util.ArrayList<>();
+        while (received.size() < 30) {
+            MqttPublishMessage next = (MqttPublishMessage) stalled.receive(WAIT);
+            assertThat(next).as("message %d; dropped %s, queued %s, inflight %s, throttled %s", received.size(),
+                    broker().meters.find("tern.messages.dropped").counters().stream().map(c -> c.getId().getTag("reason") + "=" + c.count()).toList(),
+                    broker().meters.find("tern.messages.queued").gauge().value(),
+                    broker().meters.find("tern.messages.inflight").gauge().value(),
+                    broker().counter("tern.publishers.throttled")).isNotNull();
+            received.add(payload(next));
+            stalled.send(reply(MqttMessageType.PUBACK, next.variableHeader().packetId()));
+        }
+        List<String> expected = new java.util.ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            expected.add("m" + i);
+        }
+        assertThat(received).isEqualTo(expected); // all of them, once, in order
+        while (acknowledged < 30) {
+            assertThat(pub.receive(WAIT)).as("PUBACK %d", acknowledged).isNotNull();
+            acknowledged++;
+        }
+        assertThat(broker().counter("tern.messages.dropped", "reason", "queue_full")).isZero();
+    }
+
+    @Test
+    void aQos0FloodDropsQos0AndNeverEvictsQueuedQos1() throws Exception {
+        RawClient stalled = rawConnected(MqttVersion.MQTT_5, "stalled0", true, props(MqttPropertyType.RECEIVE_MAXIMUM, 1));
+        stalled.send(subscribe(1, "mix/t", 1, MqttProperties.NO_PROPERTIES));
+        stalled.receive(WAIT);
+        RawClient pub = publisher();
+        for (int i = 0; i < 4; i++) {
+            pub.send(publish("mix/t", 1, i + 1, "q1-" + i));
+            assertThat(pub.receive(WAIT)).isNotNull(); // PUBACK
+        }
+        for (int i = 0; i < 40; i++) {
+            pub.send(publish("mix/t", 0, 0, "q0-" + i));
+        }
+        // 1 in flight + 10 queued: QoS 0 fills the rest and is what overflows.
+        await().atMost(WAIT).until(() -> broker().counter("tern.messages.dropped", "reason", "queue_full") >= 33);
+        List<String> received = new java.util.ArrayList<>();
+        MqttMessage next;
+        while ((next = stalled.receive(SHORT)) != null) {
+            MqttPublishMessage publish = (MqttPublishMessage) next;
+            received.add(payload(publish));
+            if (publish.fixedHeader().qosLevel() == MqttQoS.AT_LEAST_ONCE) {
+                stalled.send(reply(MqttMessageType.PUBACK, publish.variableHeader().packetId()));
+            }
+        }
+        assertThat(received).startsWith("q1-0", "q1-1", "q1-2", "q1-3"); // every acknowledged QoS 1 message
+        assertThat(received).hasSize(11);
     }
 
     @Test

@@ -156,8 +156,8 @@ public final class Broker implements AutoCloseable {
                 retained.put(message);
             }
         }
-        int deliveries = router.route(message, publisher.clientId());
-        return new PublishOutcome.Accepted(deliveries);
+        Router.Routed routed = router.route(message, publisher.clientId());
+        return new PublishOutcome.Accepted(routed.deliveries(), routed.backpressure());
     }
 
     /**

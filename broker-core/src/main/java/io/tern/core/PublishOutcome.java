@@ -6,8 +6,19 @@ public sealed interface PublishOutcome {
     /** The MQTT 5 reason code an acknowledgement should carry. */
     ReasonCode reasonCode();
 
-    /** Accepted and routed to {@code deliveries} sessions (0 gives v5 reason 0x10). */
-    record Accepted(int deliveries) implements PublishOutcome {
+    /**
+     * Accepted and routed to {@code deliveries} sessions (0 gives v5 reason 0x10).
+     *
+     * @param backpressure {@link Backpressure#NONE}, or the subscribers of this QoS 1/2 message
+     *                     that are not keeping up: the publisher should pause until relieved, so
+     *                     that nothing acknowledged has to be dropped
+     */
+    record Accepted(int deliveries, Backpressure backpressure) implements PublishOutcome {
+
+        public boolean slowDown() {
+            return backpressure != Backpressure.NONE;
+        }
+
         @Override
         public ReasonCode reasonCode() {
             return deliveries == 0 ? ReasonCode.NO_MATCHING_SUBSCRIBERS : ReasonCode.SUCCESS;

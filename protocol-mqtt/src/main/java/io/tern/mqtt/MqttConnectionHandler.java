@@ -24,6 +24,7 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.tern.core.Backpressure;
 import io.tern.core.Broker;
 import io.tern.core.PublishOutcome;
 import io.tern.core.Publisher;
@@ -74,7 +75,11 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
     private final MqttTailSettings settings;
     private final ConnectTranslator translator;
     private final String transport;
-    private final ArrayDeque<MqttMessage> receivedWhileConnecting = new ArrayDeque<>();
+    /** How often a throttled publisher is allowed to try again. */
+    private static final long THROTTLE_PROBE_MILLIS = 5;
+
+    /** Packets read while connecting or throttled, processed in order afterwards. */
+    private final ArrayDeque<MqttMessage> deferred = new ArrayDeque<>();
 
     private ChannelHandlerContext ctx;
     private State state = State.AWAIT_CONNECT;
@@ -88,6 +93,9 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
     private long generation;
     private Publisher publisher;
     private DisconnectKind closeKind = DisconnectKind.ABNORMAL;
+    private boolean throttled;
+    private Backpressure waitingFor = Backpressure.NONE;
+    private ScheduledFuture<?> resumeTimer;
     private Long expiryFromDisconnect;
 
     MqttConnectionHandler(Broker broker, MqttTailSettings settings, String transport) {
@@ -147,8 +155,8 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
             ReferenceCountUtil.release(msg);
             return;
         }
-        if (state == State.CONNECTING) {
-            receivedWhileConnecting.add(message); // released when processed or on close
+        if (state == State.CONNECTING || throttled) {
+            deferred.add(message); // released when processed or on close
             return;
         }
         try {
@@ -205,10 +213,13 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
         if (connectTimeout != null) {
             connectTimeout.cancel(false);
         }
+        if (resumeTimer != null) {
+            resumeTimer.cancel(false);
+        }
         State previous = state;
         state = State.CLOSED;
         MqttMessage pending;
-        while ((pending = receivedWhileConnecting.poll()) != null) {
+        while ((pending = deferred.poll()) != null) {
             ReferenceCountUtil.release(pending);
         }
         if (previous == State.CONNECTED) {
@@ -328,22 +339,64 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
                         + " keep_alive={} session_expiry={}", plan.clientId(), remoteAddress, transport,
                 adapter.version().protocolLevel(), plan.cleanStart(), accepted.sessionPresent(),
                 plan.keepAliveSeconds(), plan.sessionExpiry());
+        processDeferred();
+        ctx.flush();
+        if (!throttled) {
+            ctx.channel().config().setAutoRead(true);
+        }
+    }
+
+    /** Handles packets held back while connecting or throttled, until done or throttled again. */
+    private void processDeferred() {
         MqttMessage pending;
-        while ((pending = receivedWhileConnecting.poll()) != null) {
+        while (!throttled && !closing && (pending = deferred.poll()) != null) {
             try {
-                if (!closing) {
-                    if (pending.decoderResult().isFailure()) {
-                        onDecoderFailure(pending.decoderResult().cause());
-                    } else {
-                        onPacket(pending);
-                    }
+                if (pending.decoderResult().isFailure()) {
+                    onDecoderFailure(pending.decoderResult().cause());
+                } else {
+                    onPacket(pending);
                 }
             } finally {
                 ReferenceCountUtil.release(pending);
             }
         }
+    }
+
+    /**
+     * A subscriber of this client's QoS 1/2 messages is not keeping up: stop reading from this
+     * publisher instead of acknowledging messages that would have to be dropped. Checks every
+     * {@value #THROTTLE_PROBE_MILLIS} ms whether those subscribers caught up; packets already read
+     * wait in order.
+     */
+    private void throttle(Backpressure backpressure) {
+        if (closing) {
+            return;
+        }
+        waitingFor = backpressure;
+        if (throttled) {
+            return;
+        }
+        throttled = true;
+        broker.metrics().publisherThrottled();
+        ctx.channel().config().setAutoRead(false);
+        resumeTimer = ctx.executor().schedule(this::resume, THROTTLE_PROBE_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    private void resume() {
+        if (state != State.CONNECTED || closing) {
+            return;
+        }
+        if (!waitingFor.relieved()) {
+            resumeTimer = ctx.executor().schedule(this::resume, THROTTLE_PROBE_MILLIS, TimeUnit.MILLISECONDS);
+            return;
+        }
+        waitingFor = Backpressure.NONE;
+        throttled = false;
+        processDeferred();
         ctx.flush();
-        ctx.channel().config().setAutoRead(true);
+        if (!throttled) {
+            ctx.channel().config().setAutoRead(true);
+        }
     }
 
     // ------------------------------------------------------------------ packets after CONNECT
@@ -431,6 +484,7 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
             case AT_LEAST_ONCE -> {
                 PublishOutcome outcome = broker.publish(message, publisher);
                 acknowledge(qos, packetId, outcome.reasonCode(), reasonOf(outcome));
+                slowDownIfAsked(outcome);
             }
             case EXACTLY_ONCE -> onQos2Publish(message, packetId);
         }
@@ -454,6 +508,13 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
             session.releaseQos2(packetId); // a PUBREC with an error ends the exchange
         }
         ctx.write(adapter.pubRec(packetId, outcome.reasonCode(), reasonOf(outcome)));
+        slowDownIfAsked(outcome);
+    }
+
+    private void slowDownIfAsked(PublishOutcome outcome) {
+        if (outcome instanceof PublishOutcome.Accepted accepted && accepted.slowDown()) {
+            throttle(accepted.backpressure());
+        }
     }
 
     private void acknowledge(QoS qos, int packetId, ReasonCode reasonCode, String reason) {

@@ -24,6 +24,7 @@ public final class BrokerMetrics {
     private final Map<String, Counter> sent = new ConcurrentHashMap<>();
     private final Map<String, Counter> sentBytes = new ConcurrentHashMap<>();
     private final Counter connectionsTotal;
+    private final Counter throttled;
     private final AtomicLong connectionsCurrent = new AtomicLong();
     private final AtomicLong queuedMessages = new AtomicLong();
     private final AtomicLong inflightMessages = new AtomicLong();
@@ -32,6 +33,8 @@ public final class BrokerMetrics {
         this.registry = registry;
         this.connectionsTotal = Counter.builder("tern.connections.accepted")
                 .description("Connections accepted (CONNACK 0x00)").register(registry);
+        this.throttled = Counter.builder("tern.publishers.throttled")
+                .description("Pauses of QoS 1/2 publishers for subscribers that are not keeping up").register(registry);
         Gauge.builder("tern.connections.current", connectionsCurrent, AtomicLong::get)
                 .description("Connected clients").register(registry);
         Gauge.builder("tern.messages.queued", queuedMessages, AtomicLong::get)
@@ -85,6 +88,11 @@ public final class BrokerMetrics {
                 .description("Connections closed for protocol errors or malformed packets, by reason")
                 .tag("reason", r).register(registry))
                 .increment();
+    }
+
+    /** A publisher paused because a subscriber of its QoS 1/2 messages is not keeping up. */
+    public void publisherThrottled() {
+        throttled.increment();
     }
 
     public void clientConnected() {

@@ -1,5 +1,6 @@
 package io.tern.core.session;
 
+import io.tern.core.Backpressure;
 import io.tern.core.message.Message;
 import io.tern.core.message.QoS;
 import io.tern.core.routing.TopicTree;
@@ -21,17 +22,29 @@ public final class Router {
         this.tree = tree;
     }
 
-    /** @return the number of sessions the message was handed to */
-    public int route(Message message, String publisherClientId) {
+    /**
+     * @param deliveries   sessions the message was handed to
+     * @param backpressure the sessions among them, receiving QoS 1/2, that are not keeping up
+     *                     (see {@link Session#isCongested()})
+     */
+    public record Routed(int deliveries, Backpressure backpressure) {
+    }
+
+    public Routed route(Message message, String publisherClientId) {
         Collector collector = new Collector(publisherClientId);
         tree.match(message.topic(), collector);
-        return collector.dispatch(message);
+        int deliveries = collector.dispatch(message);
+        List<Session> congested = collector.congested;
+        Backpressure backpressure = congested == null ? Backpressure.NONE
+                : () -> congested.stream().noneMatch(Session::isCongested);
+        return new Routed(deliveries, backpressure);
     }
 
     private static final class Collector implements TopicTree.MatchVisitor<Session> {
         private final String publisherClientId;
         private final Map<Session, Target> targets = new HashMap<>(8);
         private List<Target> sharedTargets;
+        private List<Session> congested;
 
         Collector(String publisherClientId) {
             this.publisherClientId = publisherClientId;
@@ -61,14 +74,23 @@ public final class Router {
 
         int dispatch(Message message) {
             for (Target target : targets.values()) {
-                target.deliver(message);
+                deliver(target, message);
             }
             if (sharedTargets != null) {
                 for (Target target : sharedTargets) {
-                    target.deliver(message);
+                    deliver(target, message);
                 }
             }
             return targets.size() + (sharedTargets == null ? 0 : sharedTargets.size());
+        }
+
+        private void deliver(Target target, Message message) {
+            if (target.deliver(message)) {
+                if (congested == null) {
+                    congested = new ArrayList<>(2);
+                }
+                congested.add(target.session);
+            }
         }
     }
 
@@ -93,11 +115,13 @@ public final class Router {
             }
         }
 
-        void deliver(Message message) {
+        /** @return whether this QoS 1/2 delivery went to a congested session */
+        boolean deliver(Message message) {
             // [MQTT-3.3.1-9]/[MQTT-3.3.1-12]: live messages carry retain 0 unless Retain As Published.
             Message outgoing = message.withQos(QoS.min(message.qos(), maxQos))
                     .withRetain(retainAsPublished && message.retain());
             session.offer(new Delivery(outgoing, subscriptionIds));
+            return outgoing.qos() != QoS.AT_MOST_ONCE && session.isCongested();
         }
     }
 }

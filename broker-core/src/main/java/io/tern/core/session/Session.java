@@ -42,7 +42,12 @@ public final class Session {
     private final SessionMailbox mailbox;
     private final AtomicInteger pendingOffers = new AtomicInteger();
     private final int maxPendingOffers;
+    private final int highWater;
+    private final int lowWater;
     private volatile boolean online;
+    private volatile boolean congested;
+    /** queue.size(), readable by publishers' threads. */
+    private volatile int queuedCount;
 
     // ---- owner-thread state ----
     private SessionConnection connection;
@@ -57,6 +62,7 @@ public final class Session {
     private ScheduledFuture<?> expiryTimer;
     private final Map<String, Subscription> subscriptions = new HashMap<>();
     private final ArrayDeque<Delivery> queue = new ArrayDeque<>();
+    private int queuedQos0;
     private final LinkedHashMap<Integer, Inflight> inflight = new LinkedHashMap<>();
     private final Set<Integer> inboundQos2 = new HashSet<>();
     private int lastPacketId;
@@ -72,6 +78,10 @@ public final class Session {
         // The mailbox only buffers between a publisher and the owner; the real queue is bounded
         // separately. This bound stops a publisher from outrunning a busy owner without limit.
         this.maxPendingOffers = Math.max(1024, queued * 2);
+        // Publishers of QoS 1/2 are slowed down from three quarters full until half empty, so
+        // acknowledged messages are not dropped for a slow reader.
+        this.highWater = Math.max(1, queued * 3 / 4);
+        this.lowWater = queued / 2;
     }
 
     public String clientId() {
@@ -81,6 +91,29 @@ public final class Session {
     /** Whether a connection is attached (read by shared-subscription routing on any thread). */
     public boolean isOnline() {
         return online;
+    }
+
+    /**
+     * True while this session is connected but not keeping up: its queue is three quarters full
+     * (until it is back to half), or its mailbox is that far behind. QoS 1/2 publishers routing to
+     * it should slow down. Offline sessions never report congestion: a client that is away must
+     * not throttle everyone else; their queues follow the overflow policy instead.
+     */
+    public boolean isCongested() {
+        // Occupancy counts what is still in the mailbox: a publisher on another thread can be a
+        // burst ahead of the owner.
+        return online && (congested || queuedCount + pendingOffers.get() >= highWater);
+    }
+
+    private void updateCongestion() {
+        int size = queue.size();
+        if (connection == null) {
+            congested = false;
+        } else if (size >= highWater) {
+            congested = true;
+        } else if (size <= lowWater) {
+            congested = false;
+        }
     }
 
     /** Runs {@code task} on the session's owner, after everything submitted before it. */
@@ -208,6 +241,7 @@ public final class Session {
     private void detach() {
         connection = null;
         online = false;
+        congested = false;
         will = null;
         disconnectedAtMillis = services.clock().getAsLong();
         services.metrics().clientDisconnected();
@@ -284,6 +318,9 @@ public final class Session {
             services.metrics().messageDropped("session_ended");
         }
         queue.clear();
+        queuedCount = 0;
+        queuedQos0 = 0;
+        congested = false;
         services.metrics().inflightDelta(-inflight.size());
         inflight.clear();
         inboundQos2.clear();
@@ -371,17 +408,55 @@ public final class Session {
     }
 
     private void enqueue(Delivery delivery) {
-        if (queue.size() >= services.settings().maxQueuedMessages()) {
-            if (services.settings().queueOverflowPolicy() == QueueOverflowPolicy.DROP_NEW) {
-                services.metrics().messageDropped("queue_full");
-                return;
-            }
-            queue.pollFirst();
-            services.metrics().queuedDelta(-1);
+        if (queue.size() >= services.settings().maxQueuedMessages() && !makeRoom(delivery)) {
             services.metrics().messageDropped("queue_full");
+            return;
         }
         queue.addLast(delivery);
+        queuedCount = queue.size();
+        if (delivery.message().qos() == QoS.AT_MOST_ONCE) {
+            queuedQos0++;
+        }
         services.metrics().queuedDelta(1);
+        updateCongestion();
+    }
+
+    /**
+     * Frees one place in a full queue, or returns false when the arriving message is the one to
+     * drop. QoS 0 messages go first whatever the policy: an acknowledged QoS 1/2 message is never
+     * evicted to make room for a QoS 0 one. Among QoS 1/2 the policy decides.
+     */
+    private boolean makeRoom(Delivery arriving) {
+        boolean arrivingQos0 = arriving.message().qos() == QoS.AT_MOST_ONCE;
+        boolean dropNew = services.settings().queueOverflowPolicy() == QueueOverflowPolicy.DROP_NEW;
+        if (arrivingQos0 && dropNew) {
+            return false;
+        }
+        if (queuedQos0 > 0) {
+            for (Iterator<Delivery> it = queue.iterator(); it.hasNext(); ) {
+                if (it.next().message().qos() == QoS.AT_MOST_ONCE) {
+                    it.remove();
+                    dequeued(QoS.AT_MOST_ONCE);
+                    services.metrics().messageDropped("queue_full");
+                    return true;
+                }
+            }
+        }
+        if (arrivingQos0 || dropNew) {
+            return false;
+        }
+        Delivery oldest = queue.pollFirst();
+        dequeued(oldest.message().qos());
+        services.metrics().messageDropped("queue_full");
+        return true;
+    }
+
+    private void dequeued(QoS qos) {
+        queuedCount = queue.size();
+        if (qos == QoS.AT_MOST_ONCE) {
+            queuedQos0--;
+        }
+        services.metrics().queuedDelta(-1);
     }
 
     private boolean trySend(Delivery delivery) {
@@ -429,16 +504,17 @@ public final class Session {
             Delivery next = queue.peekFirst();
             if (next.message().isExpired(now)) {
                 queue.pollFirst();
-                services.metrics().queuedDelta(-1);
+                dequeued(next.message().qos());
                 services.metrics().messageDropped("expired");
                 continue;
             }
             if (!trySend(next)) {
-                return;
+                break;
             }
             queue.pollFirst();
-            services.metrics().queuedDelta(-1);
+            dequeued(next.message().qos());
         }
+        updateCongestion();
     }
 
     /** [MQTT-4.4.0-1] on a resumed session, resend unacknowledged PUBLISH with DUP and PUBREL. */
