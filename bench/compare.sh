@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Runs the standard scenarios against Tern and Mosquitto, one after the other, each broker pinned
 # to CPU 0 and the generator to CPU 1, and prints one table with the ratio Tern / Mosquitto.
-#   bench/compare.sh [SECONDS]        (default 10; needs mosquitto, taskset, a built tern.jar and tern-bench.jar)
+#   bench/compare.sh [SECONDS] [SCENARIO_FILTER]
+#     SECONDS defaults to 10; SCENARIO_FILTER is a regex on scenario names (e.g. 'q1$').
+#     Needs mosquitto, taskset, bc, and built broker-app/target/tern.jar and bench/target/tern-bench.jar.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-10}"
+filter="${2:-.}"
 tern_port=18833
 mosq_port=18834
 tern_jar=broker-app/target/tern.jar
@@ -49,6 +52,7 @@ wait_port() {
 
 run_all() { # name port
   for scenario in "${scenarios[@]}"; do
+    echo "$scenario" | awk '{print $1"-q"$3}' | grep -Eq "$filter" || continue
     # shellcheck disable=SC2086
     line=$(taskset -c 1 java -Dio.netty.leakDetection.level=disabled -jar "$bench_jar" --port "$2" \
       --scenario $scenario --duration "$seconds" --broker-pid "$broker_pid" 2>/dev/null)
@@ -73,6 +77,7 @@ printf "%-26s %12s %12s %8s %14s %14s %8s %10s %10s %8s\n" scenario tern_msg/s m
 field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"; }
 for scenario in "${scenarios[@]}"; do
   name=$(echo "$scenario" | awk '{print $1"-q"$3}')
+  echo "$name" | grep -Eq "$filter" || continue
   t=$(grep "^tern scenario=$(echo "$scenario" | awk '{print $1}') qos=$(echo "$scenario" | awk '{print $3}') " "$work/results" | head -1)
   m=$(grep "^mosquitto scenario=$(echo "$scenario" | awk '{print $1}') qos=$(echo "$scenario" | awk '{print $3}') " "$work/results" | head -1)
   tr=$(field "$t" rate); mr=$(field "$m" rate)
