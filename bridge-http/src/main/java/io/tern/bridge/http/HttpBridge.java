@@ -1,11 +1,9 @@
 package io.tern.bridge.http;
 
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
@@ -14,6 +12,7 @@ import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.tern.core.Broker;
 import io.tern.netty.EventLoops;
+import io.tern.netty.ServerChannels;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,34 +41,27 @@ public final class HttpBridge implements AutoCloseable {
     }
 
     public InetSocketAddress start() throws InterruptedException {
-        ServerBootstrap bootstrap = new ServerBootstrap()
-                .group(loops.boss(), loops.workers())
-                .channel(loops.serverChannelType())
-                .option(ChannelOption.SO_BACKLOG, 1024)
-                .option(ChannelOption.SO_REUSEADDR, true)
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel channel) {
-                        if (channels.size() >= settings.maxConnections()) {
-                            LOG.warn("connection_limit_reached listener=http limit={}", settings.maxConnections());
-                            channel.pipeline().addLast(new ChannelInboundHandlerAdapter() {
-                                @Override
-                                public void channelActive(ChannelHandlerContext ctx) {
-                                    ctx.close();
-                                }
-                            });
-                            return;
+        serverChannel = ServerChannels.bind(loops, settings.host(), settings.port(), new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel channel) {
+                if (channels.size() >= settings.maxConnections()) {
+                    LOG.warn("connection_limit_reached listener=http limit={}", settings.maxConnections());
+                    channel.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+                        @Override
+                        public void channelActive(ChannelHandlerContext ctx) {
+                            ctx.close();
                         }
-                        channels.add(channel);
-                        channel.pipeline()
-                                .addLast("http-codec", new HttpServerCodec())
-                                .addLast("http-keep-alive", new HttpServerKeepAliveHandler())
-                                .addLast("http-body-limit", new BodyLimit(settings.maxBodyBytes()))
-                                .addLast("http-bridge", handler);
-                    }
-                });
-        serverChannel = bootstrap.bind(settings.host(), settings.port()).sync().channel();
+                    });
+                    return;
+                }
+                channels.add(channel);
+                channel.pipeline()
+                        .addLast("http-codec", new HttpServerCodec())
+                        .addLast("http-keep-alive", new HttpServerKeepAliveHandler())
+                        .addLast("http-body-limit", new BodyLimit(settings.maxBodyBytes()))
+                        .addLast("http-bridge", handler);
+            }
+        });
         InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
         LOG.info("listener_started protocol=http address={}:{}", bound.getHostString(), bound.getPort());
         return bound;

@@ -1,10 +1,7 @@
 package io.tern.transport.tcp;
 
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
@@ -13,6 +10,7 @@ import io.tern.core.Broker;
 import io.tern.mqtt.MqttTail;
 import io.tern.netty.ConnectionLimiter;
 import io.tern.netty.EventLoops;
+import io.tern.netty.ServerChannels;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,12 +19,6 @@ import java.net.InetSocketAddress;
 /** MQTT over TCP: accepts sockets and hands them straight to the MQTT tail. */
 public final class TcpListener implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TcpListener.class);
-    /**
-     * Outbound bytes buffered per connection before it reports "not writable"; past that the
-     * session queues (bounded) instead of growing the socket buffer: a slow reader costs at most
-     * this plus its session queue.
-     */
-    private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(32 * 1024, 128 * 1024);
 
     private final TcpSettings settings;
     private final MqttTail tail;
@@ -44,23 +36,14 @@ public final class TcpListener implements AutoCloseable {
 
     /** Binds and returns the bound address (port 0 resolves to the real port). */
     public InetSocketAddress start() throws InterruptedException {
-        ServerBootstrap bootstrap = new ServerBootstrap()
-                .group(loops.boss(), loops.workers())
-                .channel(loops.serverChannelType())
-                .option(ChannelOption.SO_BACKLOG, 1024)
-                .option(ChannelOption.SO_REUSEADDR, true)
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childOption(ChannelOption.SO_KEEPALIVE, true)
-                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
-                .childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel channel) {
-                        channels.add(channel);
-                        channel.pipeline().addLast("connection-limit", limiter);
-                        tail.install(channel.pipeline(), "tcp");
-                    }
-                });
-        serverChannel = bootstrap.bind(settings.host(), settings.port()).sync().channel();
+        serverChannel = ServerChannels.bind(loops, settings.host(), settings.port(), new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel channel) {
+                channels.add(channel);
+                channel.pipeline().addLast("connection-limit", limiter);
+                tail.install(channel.pipeline(), "tcp");
+            }
+        });
         InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
         LOG.info("listener_started protocol=mqtt transport=tcp address={}:{} epoll={}",
                 bound.getHostString(), bound.getPort(), loops.isEpoll());

@@ -1,13 +1,10 @@
 package io.tern.transport.websocket;
 
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
-import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
@@ -24,6 +21,7 @@ import io.tern.core.Broker;
 import io.tern.mqtt.MqttTail;
 import io.tern.netty.ConnectionLimiter;
 import io.tern.netty.EventLoops;
+import io.tern.netty.ServerChannels;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,7 +37,6 @@ public final class WebSocketListener implements AutoCloseable {
     /** [MQTT-6.0.0-3] "mqtt" for 3.1.1 and 5.0, "mqttv3.1" for 3.1; "mqttv3.1.1" is seen in the wild. */
     static final String SUBPROTOCOLS = "mqtt,mqttv3.1,mqttv3.1.1";
     private static final int MAX_UPGRADE_REQUEST_BYTES = 8192;
-    private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(32 * 1024, 128 * 1024);
 
     private final WebSocketSettings settings;
     private final MqttTail tail;
@@ -67,31 +64,22 @@ public final class WebSocketListener implements AutoCloseable {
                 .dropPongFrames(true)
                 .handshakeTimeoutMillis(settings.upgradeTimeoutMillis())
                 .build();
-        ServerBootstrap bootstrap = new ServerBootstrap()
-                .group(loops.boss(), loops.workers())
-                .channel(loops.serverChannelType())
-                .option(ChannelOption.SO_BACKLOG, 1024)
-                .option(ChannelOption.SO_REUSEADDR, true)
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childOption(ChannelOption.SO_KEEPALIVE, true)
-                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
-                .childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel channel) {
-                        channels.add(channel);
-                        channel.pipeline()
-                                .addLast("connection-limit", limiter)
-                                .addLast("http-codec", new HttpServerCodec())
-                                .addLast("http-aggregator", new HttpObjectAggregator(MAX_UPGRADE_REQUEST_BYTES))
-                                .addLast("upgrade-timeout", new IdleStateHandler(settings.upgradeTimeoutMillis(), 0, 0,
-                                        TimeUnit.MILLISECONDS))
-                                .addLast("upgrade-guard", new UpgradeGuard(settings))
-                                .addLast("ws-protocol", new WebSocketServerProtocolHandler(protocol))
-                                .addLast("ws-aggregator", new WebSocketFrameAggregator(settings.maxMessageBytes()))
-                                .addLast("ws-upgraded", new OnUpgrade());
-                    }
-                });
-        serverChannel = bootstrap.bind(settings.host(), settings.port()).sync().channel();
+        serverChannel = ServerChannels.bind(loops, settings.host(), settings.port(), new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel channel) {
+                channels.add(channel);
+                channel.pipeline()
+                        .addLast("connection-limit", limiter)
+                        .addLast("http-codec", new HttpServerCodec())
+                        .addLast("http-aggregator", new HttpObjectAggregator(MAX_UPGRADE_REQUEST_BYTES))
+                        .addLast("upgrade-timeout", new IdleStateHandler(settings.upgradeTimeoutMillis(), 0, 0,
+                                TimeUnit.MILLISECONDS))
+                        .addLast("upgrade-guard", new UpgradeGuard(settings))
+                        .addLast("ws-protocol", new WebSocketServerProtocolHandler(protocol))
+                        .addLast("ws-aggregator", new WebSocketFrameAggregator(settings.maxMessageBytes()))
+                        .addLast("ws-upgraded", new OnUpgrade());
+            }
+        });
         InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
         LOG.info("listener_started protocol=mqtt transport=websocket address={}:{} path={}",
                 bound.getHostString(), bound.getPort(), settings.path());
