@@ -29,7 +29,8 @@ class Mqtt5FlowControlTest extends ClientSupport {
 
     @Override
     String brokerYaml() {
-        return "sessions: { max_queued_messages: 10 }\nmqtt: { response_information_prefix: 'resp/' }\n";
+        return "  http: { host: 127.0.0.1, port: 0 }\n"
+                + "sessions: { max_queued_messages: 10 }\nmqtt: { response_information_prefix: 'resp/' }\n";
     }
 
     private static MqttProperties props(MqttPropertyType type, int value) {
@@ -172,6 +173,49 @@ class Mqtt5FlowControlTest extends ClientSupport {
             assertThat(pub.receive(WAIT)).as("PUBACK %d", acknowledged).isNotNull();
             acknowledged++;
         }
+        assertThat(broker().counter("tern.messages.dropped", "reason", "queue_full")).isZero();
+    }
+
+    @Test
+    void httpPublishersAreHeldBackToo() throws Exception {
+        RawClient stalled = rawConnected(MqttVersion.MQTT_5, "stalled-http", true, props(MqttPropertyType.RECEIVE_MAXIMUM, 1));
+        stalled.send(subscribe(1, "hbp/t", 1, MqttProperties.NO_PROPERTIES));
+        stalled.receive(WAIT);
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.net.URI uri = java.net.URI.create("http://127.0.0.1:" + broker().server.httpAddress().getPort()
+                + "/publish/hbp/t?qos=1");
+        java.util.concurrent.atomic.AtomicInteger posted = new java.util.concurrent.atomic.AtomicInteger();
+        Thread poster = new Thread(() -> {
+            for (int i = 0; i < 30; i++) {
+                try {
+                    var response = http.send(java.net.http.HttpRequest.newBuilder(uri)
+                            .POST(java.net.http.HttpRequest.BodyPublishers.ofString("h" + i)).build(),
+                            java.net.http.HttpResponse.BodyHandlers.ofString());
+                    if (response.statusCode() == 200) {
+                        posted.incrementAndGet();
+                    }
+                } catch (Exception e) {
+                    return;
+                }
+            }
+        });
+        poster.start();
+        track(poster::interrupt);
+        // Held back at the high water mark: the count reaches it and stays there.
+        await().during(java.time.Duration.ofMillis(400)).atMost(WAIT)
+                .until(() -> posted.get() >= 5 && posted.get() <= 10);
+        assertThat(broker().counter("tern.messages.dropped", "reason", "queue_full")).isZero();
+        List<String> received = new java.util.ArrayList<>();
+        while (received.size() < 30) {
+            MqttPublishMessage next = (MqttPublishMessage) stalled.receive(WAIT);
+            assertThat(next).as("message %d", received.size()).isNotNull();
+            received.add(payload(next));
+            stalled.send(reply(MqttMessageType.PUBACK, next.variableHeader().packetId()));
+        }
+        poster.join(WAIT.toMillis());
+        assertThat(posted.get()).isEqualTo(30);
+        assertThat(received).first().isEqualTo("h0");
+        assertThat(received).last().isEqualTo("h29");
         assertThat(broker().counter("tern.messages.dropped", "reason", "queue_full")).isZero();
     }
 

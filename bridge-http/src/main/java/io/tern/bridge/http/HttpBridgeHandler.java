@@ -33,6 +33,7 @@ import java.util.function.Supplier;
 final class HttpBridgeHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final Logger LOG = LoggerFactory.getLogger(HttpBridgeHandler.class);
     private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+    private static final long BACKPRESSURE_CHECK_MILLIS = 5;
 
     private final Broker broker;
     private final Supplier<HealthReport> health;
@@ -65,7 +66,7 @@ final class HttpBridgeHandler extends SimpleChannelInboundHandler<FullHttpReques
         }
         FullHttpResponse response;
         try {
-            response = route(request);
+            response = route(ctx, request);
         } catch (RuntimeException e) {
             LOG.error("http_request_failed uri={} error={}", request.uri(), e.toString());
             response = HttpResponses.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal_error", null,
@@ -74,7 +75,7 @@ final class HttpBridgeHandler extends SimpleChannelInboundHandler<FullHttpReques
         respond(ctx, request, response, false).addListener(f -> inProgress.decrementAndGet());
     }
 
-    private FullHttpResponse route(FullHttpRequest request) {
+    private FullHttpResponse route(ChannelHandlerContext ctx, FullHttpRequest request) {
         QueryStringDecoder uri = new QueryStringDecoder(request.uri());
         String path = uri.rawPath();
         HttpMethod method = request.method();
@@ -86,13 +87,13 @@ final class HttpBridgeHandler extends SimpleChannelInboundHandler<FullHttpReques
                 return HttpResponses.error(HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
                         "Content-Type", "POST /publish takes application/json; use POST /publish/{topic} for raw bodies");
             }
-            return publish(jsonParser.parse(body(request), broker.now()));
+            return publish(ctx, jsonParser.parse(body(request), broker.now()));
         }
         if (path.startsWith(RawPublishParser.PREFIX)) {
             if (!method.equals(HttpMethod.POST)) {
                 return methodNotAllowed("POST");
             }
-            return publish(rawParser.parse(path, uri.parameters(), body(request), broker.now()));
+            return publish(ctx, rawParser.parse(path, uri.parameters(), body(request), broker.now()));
         }
         if (path.equals("/health")) {
             return method.equals(HttpMethod.GET) ? health() : methodNotAllowed("GET");
@@ -121,7 +122,7 @@ final class HttpBridgeHandler extends SimpleChannelInboundHandler<FullHttpReques
         return bytes;
     }
 
-    private FullHttpResponse publish(PublishRequest parsed) {
+    private FullHttpResponse publish(ChannelHandlerContext ctx, PublishRequest parsed) {
         if (parsed instanceof PublishRequest.Invalid invalid) {
             return HttpResponses.error(HttpResponseStatus.valueOf(invalid.status()), "invalid_request", invalid.field(),
                     invalid.message());
@@ -131,9 +132,35 @@ final class HttpBridgeHandler extends SimpleChannelInboundHandler<FullHttpReques
         if (outcome instanceof PublishOutcome.Rejected rejected) {
             return rejection(rejected);
         }
+        if (outcome instanceof PublishOutcome.Accepted accepted && accepted.slowDown()) {
+            pauseUntilRelieved(ctx, accepted.backpressure());
+        }
         ObjectNode ok = HttpResponses.JSON.createObjectNode();
         ok.put("status", "ok");
         return HttpResponses.json(HttpResponseStatus.OK, ok);
+    }
+
+    /**
+     * A subscriber of this QoS 1/2 message is not keeping up: this message is accepted (the queue
+     * keeps a quarter of headroom), but stop reading further requests from this connection until
+     * the subscriber catches up, as MQTT publishers are held back.
+     */
+    private void pauseUntilRelieved(ChannelHandlerContext ctx, io.tern.core.Backpressure backpressure) {
+        ctx.channel().config().setAutoRead(false);
+        ctx.executor().schedule(() -> resumeWhenRelieved(ctx, backpressure), BACKPRESSURE_CHECK_MILLIS,
+                java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    private void resumeWhenRelieved(ChannelHandlerContext ctx, io.tern.core.Backpressure backpressure) {
+        if (!ctx.channel().isActive()) {
+            return;
+        }
+        if (backpressure.relieved()) {
+            ctx.channel().config().setAutoRead(true);
+        } else {
+            ctx.executor().schedule(() -> resumeWhenRelieved(ctx, backpressure), BACKPRESSURE_CHECK_MILLIS,
+                    java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
     }
 
     private static FullHttpResponse rejection(PublishOutcome.Rejected rejected) {
