@@ -29,7 +29,7 @@ class Mqtt5FlowControlTest extends ClientSupport {
 
     @Override
     String brokerYaml() {
-        return "  http: { host: 127.0.0.1, port: 0 }\n"
+        return "  http: { host: 127.0.0.1, port: 0 }\n  coap: { host: 127.0.0.1, port: 0 }\n"
                 + "sessions: { max_queued_messages: 10 }\nmqtt: { response_information_prefix: 'resp/' }\n";
     }
 
@@ -217,6 +217,47 @@ class Mqtt5FlowControlTest extends ClientSupport {
         assertThat(received).first().isEqualTo("h0");
         assertThat(received).last().isEqualTo("h29");
         assertThat(broker().counter("tern.messages.dropped", "reason", "queue_full")).isZero();
+    }
+
+    @Test
+    void coapPublishersAreRefusedWith503WhileSubscribersCatchUp() throws Exception {
+        org.eclipse.californium.core.config.CoapConfig.register();
+        org.eclipse.californium.elements.config.UdpConfig.register();
+        RawClient stalled = rawConnected(MqttVersion.MQTT_5, "stalled-coap", true, props(MqttPropertyType.RECEIVE_MAXIMUM, 1));
+        stalled.send(subscribe(1, "cbp/t", 1, MqttProperties.NO_PROPERTIES));
+        stalled.receive(WAIT);
+        var endpoint = org.eclipse.californium.core.network.CoapEndpoint.builder()
+                .setConfiguration(org.eclipse.californium.elements.config.Configuration.createStandardWithoutFile()).build();
+        track(endpoint::destroy);
+        var coap = new org.eclipse.californium.core.CoapClient("coap://127.0.0.1:"
+                + broker().server.coapAddress().getPort() + "/mqtt/publish/cbp/t?qos=1");
+        coap.setEndpoint(endpoint);
+        coap.setTimeout(WAIT.toMillis());
+        List<String> accepted = new java.util.ArrayList<>();
+        int refused = 0;
+        for (int i = 0; i < 20; i++) {
+            var response = coap.post("c" + i, org.eclipse.californium.core.coap.MediaTypeRegistry.TEXT_PLAIN);
+            if (response.getCode() == org.eclipse.californium.core.coap.CoAP.ResponseCode.CHANGED) {
+                accepted.add("c" + i);
+            } else {
+                assertThat(response.getCode()).isEqualTo(org.eclipse.californium.core.coap.CoAP.ResponseCode.SERVICE_UNAVAILABLE);
+                assertThat(response.getOptions().getMaxAge()).isEqualTo(1L);
+                refused++;
+            }
+        }
+        assertThat(accepted.size()).isBetween(5, 10);
+        assertThat(refused).isEqualTo(20 - accepted.size());
+        List<String> received = new java.util.ArrayList<>();
+        while (received.size() < accepted.size()) {
+            MqttPublishMessage next = (MqttPublishMessage) stalled.receive(WAIT);
+            assertThat(next).isNotNull();
+            received.add(payload(next));
+            stalled.send(reply(MqttMessageType.PUBACK, next.variableHeader().packetId()));
+        }
+        assertThat(received).isEqualTo(accepted); // everything accepted arrives; nothing dropped
+        assertThat(broker().counter("tern.messages.dropped", "reason", "queue_full")).isZero();
+        await().atMost(WAIT).until(() -> coap.post("again", org.eclipse.californium.core.coap.MediaTypeRegistry.TEXT_PLAIN)
+                .getCode() == org.eclipse.californium.core.coap.CoAP.ResponseCode.CHANGED);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.tern.bridge.coap;
 
+import io.tern.core.Backpressure;
 import io.tern.core.Broker;
 import io.tern.core.PublishOutcome;
 import io.tern.core.Publisher;
@@ -16,8 +17,16 @@ import org.eclipse.californium.core.server.resources.Resource;
 final class PublishResource extends CoapResource {
     private static final int PATH_SEGMENTS = 2; // mqtt, publish
 
+    /** Bounds the memory of congested topics; relieved entries go first when it is reached. */
+    private static final int MAX_CONGESTED_TOPICS = 10_000;
+    /** Seconds a refused client is told to wait before retrying (Max-Age of the 5.03). */
+    private static final long RETRY_AFTER_SECONDS = 1;
+
     private final Broker broker;
     private final int maxPayloadBytes;
+    /** Topics whose last QoS 1/2 message reached a subscriber that was not keeping up. */
+    private final java.util.concurrent.ConcurrentHashMap<String, Backpressure> congested =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     PublishResource(Broker broker, int maxPayloadBytes) {
         super("publish");
@@ -49,8 +58,23 @@ final class PublishResource extends CoapResource {
                     MediaTypeRegistry.TEXT_PLAIN);
             return;
         }
+        if (options.qos().value() > 0 && stillCongested(topic)) {
+            // UDP has no connection to stop reading: refuse rather than accept and later drop.
+            org.eclipse.californium.core.coap.Response busy =
+                    new org.eclipse.californium.core.coap.Response(ResponseCode.SERVICE_UNAVAILABLE);
+            busy.setPayload("subscribers of this topic are not keeping up; retry later");
+            busy.getOptions().setContentFormat(MediaTypeRegistry.TEXT_PLAIN).setMaxAge(RETRY_AFTER_SECONDS);
+            exchange.respond(busy);
+            return;
+        }
         Message message = new Message(topic, payload, options.qos(), options.retain(), null, Message.NEVER_EXPIRES);
         PublishOutcome outcome = broker.publish(message, new Publisher(null, null, "coap"));
+        if (outcome instanceof PublishOutcome.Accepted accepted && accepted.slowDown()) {
+            if (congested.size() >= MAX_CONGESTED_TOPICS) {
+                congested.values().removeIf(Backpressure::relieved);
+            }
+            congested.put(topic, accepted.backpressure());
+        }
         if (outcome instanceof PublishOutcome.Rejected rejected) {
             ResponseCode code = switch (rejected.reasonCode()) {
                 case NOT_AUTHORIZED -> ResponseCode.FORBIDDEN;
@@ -61,6 +85,18 @@ final class PublishResource extends CoapResource {
             return;
         }
         exchange.respond(ResponseCode.CHANGED);
+    }
+
+    private boolean stillCongested(String topic) {
+        Backpressure backpressure = congested.get(topic);
+        if (backpressure == null) {
+            return false;
+        }
+        if (backpressure.relieved()) {
+            congested.remove(topic, backpressure);
+            return false;
+        }
+        return true;
     }
 
     private static void badRequest(CoapExchange exchange, String diagnostic) {
