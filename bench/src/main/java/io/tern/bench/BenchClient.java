@@ -10,6 +10,7 @@ import io.netty.handler.codec.mqtt.MqttMessageBuilders;
 import io.netty.handler.codec.mqtt.MqttMessageIdVariableHeader;
 import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttPublishMessage;
+import io.netty.handler.codec.mqtt.MqttPublishVariableHeader;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.netty.handler.codec.mqtt.MqttVersion;
 import io.netty.util.ReferenceCountUtil;
@@ -105,8 +106,9 @@ final class BenchClient extends ChannelInboundHandlerAdapter {
             inflight++;
         }
         ByteBuf payload = Payloads.encode(channel.alloc(), payloadSize, publisherId, sent++);
-        channel.write(MqttMessageBuilders.publish().topicName(topic).qos(qos).messageId(packetId).payload(payload)
-                .build(), channel.voidPromise());
+        // Not MqttMessageBuilders.publish(): its build() copies the payload and never releases it.
+        channel.write(new MqttPublishMessage(new MqttFixedHeader(MqttMessageType.PUBLISH, false, qos, false, 0),
+                new MqttPublishVariableHeader(topic, packetId), payload), channel.voidPromise());
     }
 
     @Override
