@@ -1,19 +1,14 @@
 package io.tern.core.session;
 
 import io.tern.core.ReasonCode;
-import io.tern.core.message.Message;
 import io.tern.core.message.QoS;
 import io.tern.core.routing.Subscription;
 import io.tern.core.storage.SessionRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -42,12 +37,7 @@ public final class Session {
     private final SessionMailbox mailbox;
     private final AtomicInteger pendingOffers = new AtomicInteger();
     private final int maxPendingOffers;
-    private final int highWater;
-    private final int lowWater;
     private volatile boolean online;
-    private volatile boolean congested;
-    /** queue.size(), readable by publishers' threads. */
-    private volatile int queuedCount;
 
     // ---- owner-thread state ----
     private SessionConnection connection;
@@ -61,13 +51,8 @@ public final class Session {
     private ScheduledFuture<?> willTimer;
     private ScheduledFuture<?> expiryTimer;
     private final Map<String, Subscription> subscriptions = new HashMap<>();
-    private final ArrayDeque<Delivery> queue = new ArrayDeque<>();
-    private int queuedQos0;
-    private final LinkedHashMap<Integer, Inflight> inflight = new LinkedHashMap<>();
+    private final Outbox outbox;
     private final Set<Integer> inboundQos2 = new HashSet<>();
-    private int lastPacketId;
-    private int sendQuota;
-    private boolean flushNeeded;
 
     Session(String clientId, SessionServices services) {
         this.clientId = clientId;
@@ -78,10 +63,7 @@ public final class Session {
         // The mailbox only buffers between a publisher and the owner; the real queue is bounded
         // separately. This bound stops a publisher from outrunning a busy owner without limit.
         this.maxPendingOffers = Math.max(1024, queued * 2);
-        // Publishers of QoS 1/2 are slowed down from three quarters full until half empty, so
-        // acknowledged messages are not dropped for a slow reader.
-        this.highWater = Math.max(1, queued * 3 / 4);
-        this.lowWater = queued / 2;
+        this.outbox = new Outbox(services);
     }
 
     public String clientId() {
@@ -100,20 +82,7 @@ public final class Session {
      * not throttle everyone else; their queues follow the overflow policy instead.
      */
     public boolean isCongested() {
-        // Occupancy counts what is still in the mailbox: a publisher on another thread can be a
-        // burst ahead of the owner.
-        return online && (congested || queuedCount + pendingOffers.get() >= highWater);
-    }
-
-    private void updateCongestion() {
-        int size = queue.size();
-        if (connection == null) {
-            congested = false;
-        } else if (size >= highWater) {
-            congested = true;
-        } else if (size <= lowWater) {
-            congested = false;
-        }
+        return online && outbox.congested(pendingOffers.get());
     }
 
     /** Runs {@code task} on the session's owner, after everything submitted before it. */
@@ -193,13 +162,10 @@ public final class Session {
         username = authenticatedUsername;
         expiryIntervalSeconds = request.sessionExpirySeconds();
         will = request.will();
-        sendQuota = Math.max(1, request.receiveMaximum());
         services.metrics().clientConnected();
         connection.onConnectOutcome(new ConnectOutcome.Accepted(this, present, attachGeneration));
         persist();
-        resendInflight();
-        drainQueue();
-        flushNeeded = true;
+        outbox.attach(connection, request.receiveMaximum());
     }
 
     /**
@@ -241,7 +207,7 @@ public final class Session {
     private void detach() {
         connection = null;
         online = false;
-        congested = false;
+        outbox.detach();
         will = null;
         disconnectedAtMillis = services.clock().getAsLong();
         services.metrics().clientDisconnected();
@@ -313,16 +279,7 @@ public final class Session {
             services.tree().unsubscribe(clientId, subscription.topicFilter());
         }
         subscriptions.clear();
-        services.metrics().queuedDelta(-queue.size());
-        for (int i = queue.size(); i > 0; i--) {
-            services.metrics().messageDropped("session_ended");
-        }
-        queue.clear();
-        queuedCount = 0;
-        queuedQos0 = 0;
-        congested = false;
-        services.metrics().inflightDelta(-inflight.size());
-        inflight.clear();
+        outbox.clear();
         inboundQos2.clear();
         services.store().delete(clientId);
     }
@@ -388,208 +345,37 @@ public final class Session {
             services.metrics().messageDropped("session_ended");
             return;
         }
-        Message message = delivery.message();
-        if (message.isExpired(services.clock().getAsLong())) {
+        if (delivery.message().isExpired(services.clock().getAsLong())) {
             services.metrics().messageDropped("expired");
             return;
         }
-        if (connection == null) {
-            if (message.qos() == QoS.AT_MOST_ONCE && !services.settings().queueQos0WhileOffline()) {
-                services.metrics().messageDropped("offline_qos0");
-                return;
-            }
-            enqueue(delivery);
-            return;
-        }
-        if (queue.isEmpty() && trySend(delivery)) {
-            return;
-        }
-        enqueue(delivery);
-    }
-
-    private void enqueue(Delivery delivery) {
-        if (queue.size() >= services.settings().maxQueuedMessages() && !makeRoom(delivery)) {
-            services.metrics().messageDropped("queue_full");
-            return;
-        }
-        queue.addLast(delivery);
-        queuedCount = queue.size();
-        if (delivery.message().qos() == QoS.AT_MOST_ONCE) {
-            queuedQos0++;
-        }
-        services.metrics().queuedDelta(1);
-        updateCongestion();
-    }
-
-    /**
-     * Frees one place in a full queue, or returns false when the arriving message is the one to
-     * drop. QoS 0 messages go first whatever the policy: an acknowledged QoS 1/2 message is never
-     * evicted to make room for a QoS 0 one. Among QoS 1/2 the policy decides.
-     */
-    private boolean makeRoom(Delivery arriving) {
-        boolean arrivingQos0 = arriving.message().qos() == QoS.AT_MOST_ONCE;
-        boolean dropNew = services.settings().queueOverflowPolicy() == QueueOverflowPolicy.DROP_NEW;
-        if (arrivingQos0 && dropNew) {
-            return false;
-        }
-        if (queuedQos0 > 0) {
-            for (Iterator<Delivery> it = queue.iterator(); it.hasNext(); ) {
-                if (it.next().message().qos() == QoS.AT_MOST_ONCE) {
-                    it.remove();
-                    dequeued(QoS.AT_MOST_ONCE);
-                    services.metrics().messageDropped("queue_full");
-                    return true;
-                }
-            }
-        }
-        if (arrivingQos0 || dropNew) {
-            return false;
-        }
-        Delivery oldest = queue.pollFirst();
-        dequeued(oldest.message().qos());
-        services.metrics().messageDropped("queue_full");
-        return true;
-    }
-
-    private void dequeued(QoS qos) {
-        queuedCount = queue.size();
-        if (qos == QoS.AT_MOST_ONCE) {
-            queuedQos0--;
-        }
-        services.metrics().queuedDelta(-1);
-    }
-
-    private boolean trySend(Delivery delivery) {
-        if (!connection.isWritable()) {
-            return false;
-        }
-        if (delivery.message().qos() == QoS.AT_MOST_ONCE) {
-            write(0, delivery, false);
-            return true;
-        }
-        if (inflight.size() >= sendQuota) {
-            return false; // v5 Receive Maximum / v3 inflight window [MQTT-4.9.0-2]
-        }
-        int packetId = nextPacketId();
-        if (write(packetId, delivery, false)) {
-            inflight.put(packetId, new Inflight(packetId, delivery));
-            services.metrics().inflightDelta(1);
-        }
-        return true;
-    }
-
-    private boolean write(int packetId, Delivery delivery, boolean dup) {
-        boolean sent = connection.sendPublish(new OutboundPublish(packetId, delivery.message(), dup,
-                delivery.subscriptionIdentifiers(), services.clock().getAsLong()));
-        if (sent) {
-            services.metrics().messageSent(connection.transport(), delivery.message().payload().length);
-            flushNeeded = true;
-        } else {
-            // [MQTT-3.1.2-24] too large for this client: behave as if it had been delivered.
-            services.metrics().messageDropped("packet_too_large");
-        }
-        return sent;
-    }
-
-    private int nextPacketId() {
-        do {
-            lastPacketId = lastPacketId == 65_535 ? 1 : lastPacketId + 1;
-        } while (inflight.containsKey(lastPacketId));
-        return lastPacketId;
-    }
-
-    private void drainQueue() {
-        long now = services.clock().getAsLong();
-        while (connection != null && !queue.isEmpty()) {
-            Delivery next = queue.peekFirst();
-            if (next.message().isExpired(now)) {
-                queue.pollFirst();
-                dequeued(next.message().qos());
-                services.metrics().messageDropped("expired");
-                continue;
-            }
-            if (!trySend(next)) {
-                break;
-            }
-            queue.pollFirst();
-            dequeued(next.message().qos());
-        }
-        updateCongestion();
-    }
-
-    /** [MQTT-4.4.0-1] on a resumed session, resend unacknowledged PUBLISH with DUP and PUBREL. */
-    private void resendInflight() {
-        Iterator<Inflight> it = inflight.values().iterator();
-        while (it.hasNext()) {
-            Inflight entry = it.next();
-            if (entry.awaitingPubComp) {
-                connection.sendPubRel(entry.packetId, ReasonCode.SUCCESS);
-                flushNeeded = true;
-            } else if (!connection.sendPublish(new OutboundPublish(entry.packetId, entry.delivery.message(), true,
-                    entry.delivery.subscriptionIdentifiers(), services.clock().getAsLong()))) {
-                it.remove();
-                services.metrics().inflightDelta(-1);
-            } else {
-                flushNeeded = true;
-            }
-        }
+        outbox.deliver(delivery);
     }
 
     private void afterDrain() {
-        if (flushNeeded && connection != null) {
-            flushNeeded = false;
-            connection.flush();
-        }
+        outbox.flushIfNeeded();
     }
 
     /** The client's socket can take more: send what is queued. */
     public void onWritable() {
-        if (connection != null) {
-            drainQueue();
-            afterDrain();
-        }
+        outbox.onWritable();
     }
 
     // ------------------------------------------------------------------ acknowledgements (owner)
 
     /** PUBACK for an outbound QoS 1 message; unknown ids are ignored. */
     public void onPubAck(int packetId) {
-        Inflight entry = inflight.get(packetId);
-        if (entry != null && entry.delivery.message().qos() == QoS.AT_LEAST_ONCE) {
-            completeInflight(packetId);
-        }
+        outbox.onPubAck(packetId);
     }
 
-    /**
-     * PUBREC for an outbound QoS 2 message: answer PUBREL, or PUBREL 0x92 if unknown.
-     * A PUBREC carrying an error reason ends the exchange [MQTT-4.3.3-?].
-     */
+    /** PUBREC for an outbound QoS 2 message: answer PUBREL, or PUBREL 0x92 if unknown. */
     public void onPubRec(int packetId, boolean errorReason) {
-        Inflight entry = inflight.get(packetId);
-        if (entry == null || entry.delivery.message().qos() != QoS.EXACTLY_ONCE) {
-            connection.sendPubRel(packetId, ReasonCode.PACKET_IDENTIFIER_NOT_FOUND);
-            return;
-        }
-        if (errorReason) {
-            completeInflight(packetId);
-            return;
-        }
-        entry.awaitingPubComp = true;
-        connection.sendPubRel(packetId, ReasonCode.SUCCESS);
+        outbox.onPubRec(packetId, errorReason);
     }
 
     /** PUBCOMP for an outbound QoS 2 message. */
     public void onPubComp(int packetId) {
-        Inflight entry = inflight.get(packetId);
-        if (entry != null && entry.awaitingPubComp) {
-            completeInflight(packetId);
-        }
-    }
-
-    private void completeInflight(int packetId) {
-        inflight.remove(packetId);
-        services.metrics().inflightDelta(-1);
-        drainQueue();
+        outbox.onPubComp(packetId);
     }
 
     /**
@@ -611,17 +397,6 @@ public final class Session {
 
     /** For tests and diagnostics: copies of the owner state, taken on the owner. */
     List<Integer> inflightIds() {
-        return new ArrayList<>(inflight.keySet());
-    }
-
-    private static final class Inflight {
-        final int packetId;
-        final Delivery delivery;
-        boolean awaitingPubComp;
-
-        Inflight(int packetId, Delivery delivery) {
-            this.packetId = packetId;
-            this.delivery = delivery;
-        }
+        return outbox.inflightIds();
     }
 }
