@@ -282,7 +282,7 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
             return;
         }
         ConnectPlan.Accept accept = (ConnectPlan.Accept) connectPlan;
-        plan = accept;
+        plan = accept.withoutSecrets(); // the full plan, password included, goes to connect only
         adapter = accept.adapter();
         topicAliases = new TopicAliases(adapter.isV5() ? settings.topicAliasMaximum() : 0);
         state = State.CONNECTING;
