@@ -219,11 +219,6 @@ public final class Broker implements AutoCloseable {
         return java.util.Optional.ofNullable(found[0]);
     }
 
-    /** Number of live sessions (online and offline). */
-    public int sessionCount() {
-        return registry.size();
-    }
-
     public Session session(String clientId) {
         return registry.get(clientId);
     }

@@ -36,8 +36,6 @@ import io.tern.core.message.QoS;
 import io.tern.core.routing.RetainHandling;
 import io.tern.core.routing.SharedFilter;
 import io.tern.core.routing.SubscriptionOptions;
-import io.tern.core.routing.TopicCheck;
-import io.tern.core.routing.Topics;
 import io.tern.core.session.ConnectOutcome;
 import io.tern.core.session.ConnectRequest;
 import io.tern.core.session.DisconnectKind;
@@ -75,9 +73,6 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
     private final MqttTailSettings settings;
     private final ConnectTranslator translator;
     private final String transport;
-    /** How often a throttled publisher is allowed to try again. */
-    private static final long THROTTLE_PROBE_MILLIS = 5;
-
     /** Packets read while connecting or throttled, processed in order afterwards. */
     private final ArrayDeque<MqttMessage> deferred = new ArrayDeque<>();
 
@@ -94,8 +89,6 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
     private Publisher publisher;
     private DisconnectKind closeKind = DisconnectKind.ABNORMAL;
     private boolean throttled;
-    private Backpressure waitingFor = Backpressure.NONE;
-    private ScheduledFuture<?> resumeTimer;
     private Long expiryFromDisconnect;
 
     MqttConnectionHandler(Broker broker, MqttTailSettings settings, String transport) {
@@ -212,9 +205,6 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
     public void channelInactive(ChannelHandlerContext context) {
         if (connectTimeout != null) {
             connectTimeout.cancel(false);
-        }
-        if (resumeTimer != null) {
-            resumeTimer.cancel(false);
         }
         State previous = state;
         state = State.CLOSED;
@@ -364,33 +354,24 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
 
     /**
      * A subscriber of this client's QoS 1/2 messages is not keeping up: stop reading from this
-     * publisher instead of acknowledging messages that would have to be dropped. Checks every
-     * {@value #THROTTLE_PROBE_MILLIS} ms whether those subscribers caught up; packets already read
-     * wait in order.
+     * publisher instead of acknowledging messages that would have to be dropped. Packets already
+     * read wait in order until the subscribers have caught up. Only called while not throttled:
+     * nothing is processed while throttled.
      */
     private void throttle(Backpressure backpressure) {
         if (closing) {
             return;
         }
-        waitingFor = backpressure;
-        if (throttled) {
-            return;
-        }
         throttled = true;
         broker.metrics().publisherThrottled();
         ctx.channel().config().setAutoRead(false);
-        resumeTimer = ctx.executor().schedule(this::resume, THROTTLE_PROBE_MILLIS, TimeUnit.MILLISECONDS);
+        backpressure.whenRelieved(ctx.executor(), this::resume);
     }
 
     private void resume() {
         if (state != State.CONNECTED || closing) {
             return;
         }
-        if (!waitingFor.relieved()) {
-            resumeTimer = ctx.executor().schedule(this::resume, THROTTLE_PROBE_MILLIS, TimeUnit.MILLISECONDS);
-            return;
-        }
-        waitingFor = Backpressure.NONE;
         throttled = false;
         processDeferred();
         ctx.flush();
@@ -466,8 +447,11 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
             messageProperties = Mqtt5Properties.messageProperties(properties);
             expiryInterval = Mqtt5Properties.unsignedInt(properties, MqttPropertyType.PUBLICATION_EXPIRY_INTERVAL);
         }
-        if (Topics.checkTopicName(topic) instanceof TopicCheck.Invalid invalid) {
-            closeWithError(ReasonCode.TOPIC_NAME_INVALID, invalid.problem());
+        if (topic.isEmpty()) {
+            // The decoder already refuses wildcards and U+0000, and the wire format caps the length;
+            // the empty topic (v3, or v5 without an alias) is all that is left. The broker checks
+            // the full rules once, on its publish path.
+            closeWithError(ReasonCode.TOPIC_NAME_INVALID, "topic name is empty");
             return;
         }
         byte[] payload = ByteBufUtil.getBytes(publish.content());

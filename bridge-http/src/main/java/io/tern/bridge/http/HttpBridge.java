@@ -1,18 +1,11 @@
 package io.tern.bridge.http;
 
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.group.ChannelGroup;
-import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
-import io.netty.util.concurrent.GlobalEventExecutor;
 import io.tern.core.Broker;
+import io.tern.netty.ConnectionLimiter;
 import io.tern.netty.EventLoops;
-import io.tern.netty.ServerChannels;
+import io.tern.netty.ListenerChannels;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,8 +19,8 @@ public final class HttpBridge implements AutoCloseable {
     private final HttpBridgeSettings settings;
     private final EventLoops loops;
     private final HttpBridgeHandler handler;
-    private final ChannelGroup channels = new DefaultChannelGroup("tern-http", GlobalEventExecutor.INSTANCE);
-    private Channel serverChannel;
+    private final ConnectionLimiter limiter;
+    private final ListenerChannels channels = new ListenerChannels("tern-http");
 
     /**
      * @param health  what {@code GET /health} reports
@@ -38,44 +31,26 @@ public final class HttpBridge implements AutoCloseable {
         this.settings = settings;
         this.loops = loops;
         this.handler = new HttpBridgeHandler(broker, health, metrics, settings.maxConcurrentRequests());
+        this.limiter = new ConnectionLimiter(settings.maxConnections(), broker.metrics());
     }
 
     public InetSocketAddress start() throws InterruptedException {
-        serverChannel = ServerChannels.bind(loops, settings.host(), settings.port(), new ChannelInitializer<SocketChannel>() {
-            @Override
-            protected void initChannel(SocketChannel channel) {
-                if (channels.size() >= settings.maxConnections()) {
-                    LOG.warn("connection_limit_reached listener=http limit={}", settings.maxConnections());
-                    channel.pipeline().addLast(new ChannelInboundHandlerAdapter() {
-                        @Override
-                        public void channelActive(ChannelHandlerContext ctx) {
-                            ctx.close();
-                        }
-                    });
-                    return;
-                }
-                channels.add(channel);
-                channel.pipeline()
-                        .addLast("http-codec", new HttpServerCodec())
-                        .addLast("http-keep-alive", new HttpServerKeepAliveHandler())
-                        .addLast("http-body-limit", new BodyLimit(settings.maxBodyBytes()))
-                        .addLast("http-bridge", handler);
-            }
-        });
-        InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
+        InetSocketAddress bound = channels.bind(loops, settings.host(), settings.port(), channel -> channel.pipeline()
+                .addLast("connection-limit", limiter)
+                .addLast("http-codec", new HttpServerCodec())
+                .addLast("http-keep-alive", new HttpServerKeepAliveHandler())
+                .addLast("http-body-limit", new BodyLimit(settings.maxBodyBytes()))
+                .addLast("http-bridge", handler));
         LOG.info("listener_started protocol=http address={}:{}", bound.getHostString(), bound.getPort());
         return bound;
     }
 
     public void stopAccepting() {
-        if (serverChannel != null) {
-            serverChannel.close().awaitUninterruptibly();
-        }
+        channels.stopAccepting();
     }
 
     @Override
     public void close() {
-        stopAccepting();
-        channels.close().awaitUninterruptibly(3_000);
+        channels.close();
     }
 }

@@ -33,7 +33,6 @@ import java.util.function.Supplier;
 final class HttpBridgeHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final Logger LOG = LoggerFactory.getLogger(HttpBridgeHandler.class);
     private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
-    private static final long BACKPRESSURE_CHECK_MILLIS = 5;
 
     private final Broker broker;
     private final Supplier<HealthReport> health;
@@ -147,20 +146,11 @@ final class HttpBridgeHandler extends SimpleChannelInboundHandler<FullHttpReques
      */
     private void pauseUntilRelieved(ChannelHandlerContext ctx, io.tern.core.Backpressure backpressure) {
         ctx.channel().config().setAutoRead(false);
-        ctx.executor().schedule(() -> resumeWhenRelieved(ctx, backpressure), BACKPRESSURE_CHECK_MILLIS,
-                java.util.concurrent.TimeUnit.MILLISECONDS);
-    }
-
-    private void resumeWhenRelieved(ChannelHandlerContext ctx, io.tern.core.Backpressure backpressure) {
-        if (!ctx.channel().isActive()) {
-            return;
-        }
-        if (backpressure.relieved()) {
-            ctx.channel().config().setAutoRead(true);
-        } else {
-            ctx.executor().schedule(() -> resumeWhenRelieved(ctx, backpressure), BACKPRESSURE_CHECK_MILLIS,
-                    java.util.concurrent.TimeUnit.MILLISECONDS);
-        }
+        backpressure.whenRelieved(ctx.executor(), () -> {
+            if (ctx.channel().isActive()) {
+                ctx.channel().config().setAutoRead(true);
+            }
+        });
     }
 
     private static FullHttpResponse rejection(PublishOutcome.Rejected rejected) {

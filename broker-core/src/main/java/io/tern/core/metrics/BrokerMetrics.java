@@ -53,46 +53,43 @@ public final class BrokerMetrics {
     }
 
     public void messageReceived(String protocol, int payloadBytes) {
-        received.computeIfAbsent(protocol, p -> Counter.builder("tern.messages.received")
-                .description("Application messages accepted for routing").tag("protocol", p).register(registry))
+        tagged(received, "tern.messages.received", "Application messages accepted for routing", "protocol", protocol)
                 .increment();
-        receivedBytes.computeIfAbsent(protocol, p -> Counter.builder("tern.messages.received.payload.bytes")
-                .description("Payload bytes accepted").tag("protocol", p).register(registry))
+        tagged(receivedBytes, "tern.messages.received.payload.bytes", "Payload bytes accepted", "protocol", protocol)
                 .increment(payloadBytes);
     }
 
     public void messageSent(String transport, int payloadBytes) {
-        sent.computeIfAbsent(transport, t -> Counter.builder("tern.messages.sent")
-                .description("PUBLISH packets sent to clients").tag("transport", t).register(registry))
-                .increment();
-        sentBytes.computeIfAbsent(transport, t -> Counter.builder("tern.messages.sent.payload.bytes")
-                .description("Payload bytes sent to clients").tag("transport", t).register(registry))
+        tagged(sent, "tern.messages.sent", "PUBLISH packets sent to clients", "transport", transport).increment();
+        tagged(sentBytes, "tern.messages.sent.payload.bytes", "Payload bytes sent to clients", "transport", transport)
                 .increment(payloadBytes);
     }
 
     /** A message not delivered to one session; {@code reason} is a stable snake_case label. */
     public void messageDropped(String reason) {
-        dropped.computeIfAbsent(reason, r -> Counter.builder("tern.messages.dropped")
-                .description("Messages dropped per session, by reason").tag("reason", r).register(registry))
+        tagged(dropped, "tern.messages.dropped", "Messages dropped per session, by reason", "reason", reason)
                 .increment();
     }
 
     public void connectRejected(String reason) {
-        connectRejected.computeIfAbsent(reason, r -> Counter.builder("tern.connections.rejected")
-                .description("CONNECTs refused, by reason").tag("reason", r).register(registry))
+        tagged(connectRejected, "tern.connections.rejected", "CONNECTs refused, by reason", "reason", reason)
                 .increment();
     }
 
     public void protocolError(String reason) {
-        protocolErrors.computeIfAbsent(reason, r -> Counter.builder("tern.protocol.errors")
-                .description("Connections closed for protocol errors or malformed packets, by reason")
-                .tag("reason", r).register(registry))
-                .increment();
+        tagged(protocolErrors, "tern.protocol.errors",
+                "Connections closed for protocol errors or malformed packets, by reason", "reason", reason).increment();
     }
 
     /** A publisher paused because a subscriber of its QoS 1/2 messages is not keeping up. */
     public void publisherThrottled() {
         throttled.increment();
+    }
+
+    /** The counter of {@code name} for one value of its single tag, registered on first use. */
+    private Counter tagged(Map<String, Counter> byValue, String name, String description, String tag, String value) {
+        return byValue.computeIfAbsent(value, v -> Counter.builder(name).description(description).tag(tag, v)
+                .register(registry));
     }
 
     public void clientConnected() {

@@ -5,10 +5,8 @@ import io.tern.core.message.Message;
 import io.tern.core.message.QoS;
 
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.List;
 
 /**
  * The outbound side of one session: the bounded queue with its overflow policy, the inflight
@@ -101,10 +99,6 @@ final class Outbox {
             drainQueue();
             flushIfNeeded();
         }
-    }
-
-    List<Integer> inflightIds() {
-        return new ArrayList<>(inflight.keySet());
     }
 
     private void updateCongestion() {

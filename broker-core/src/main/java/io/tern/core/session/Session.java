@@ -325,10 +325,6 @@ public final class Session {
         return existed;
     }
 
-    public int subscriptionCount() {
-        return subscriptions.size();
-    }
-
     public String username() {
         return username;
     }
@@ -393,10 +389,5 @@ public final class Session {
 
     public int inboundQos2Pending() {
         return inboundQos2.size();
-    }
-
-    /** For tests and diagnostics: copies of the owner state, taken on the owner. */
-    List<Integer> inflightIds() {
-        return outbox.inflightIds();
     }
 }

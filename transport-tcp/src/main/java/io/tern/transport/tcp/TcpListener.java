@@ -1,16 +1,10 @@
 package io.tern.transport.tcp;
 
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.group.ChannelGroup;
-import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.util.concurrent.GlobalEventExecutor;
 import io.tern.core.Broker;
 import io.tern.mqtt.MqttTail;
 import io.tern.netty.ConnectionLimiter;
 import io.tern.netty.EventLoops;
-import io.tern.netty.ServerChannels;
+import io.tern.netty.ListenerChannels;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,8 +18,7 @@ public final class TcpListener implements AutoCloseable {
     private final MqttTail tail;
     private final EventLoops loops;
     private final ConnectionLimiter limiter;
-    private final ChannelGroup channels = new DefaultChannelGroup("tern-tcp", GlobalEventExecutor.INSTANCE);
-    private Channel serverChannel;
+    private final ListenerChannels channels = new ListenerChannels("tern-tcp");
 
     public TcpListener(TcpSettings settings, Broker broker, MqttTail tail, EventLoops loops) {
         this.settings = settings;
@@ -36,15 +29,10 @@ public final class TcpListener implements AutoCloseable {
 
     /** Binds and returns the bound address (port 0 resolves to the real port). */
     public InetSocketAddress start() throws InterruptedException {
-        serverChannel = ServerChannels.bind(loops, settings.host(), settings.port(), new ChannelInitializer<SocketChannel>() {
-            @Override
-            protected void initChannel(SocketChannel channel) {
-                channels.add(channel);
-                channel.pipeline().addLast("connection-limit", limiter);
-                tail.install(channel.pipeline(), "tcp");
-            }
+        InetSocketAddress bound = channels.bind(loops, settings.host(), settings.port(), channel -> {
+            channel.pipeline().addLast("connection-limit", limiter);
+            tail.install(channel.pipeline(), "tcp");
         });
-        InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
         LOG.info("listener_started protocol=mqtt transport=tcp address={}:{} epoll={}",
                 bound.getHostString(), bound.getPort(), loops.isEpoll());
         return bound;
@@ -52,9 +40,7 @@ public final class TcpListener implements AutoCloseable {
 
     /** Stops accepting; existing connections stay until the broker disconnects them. */
     public void stopAccepting() {
-        if (serverChannel != null) {
-            serverChannel.close().awaitUninterruptibly();
-        }
+        channels.stopAccepting();
     }
 
     public int openConnections() {
@@ -64,7 +50,6 @@ public final class TcpListener implements AutoCloseable {
     /** Closes every connection still open (after the broker has said goodbye). */
     @Override
     public void close() {
-        stopAccepting();
-        channels.close().awaitUninterruptibly(3_000);
+        channels.close();
     }
 }

@@ -1,13 +1,8 @@
 package io.tern.transport.websocket;
 
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
-import io.netty.channel.group.ChannelGroup;
-import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
@@ -16,12 +11,11 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
-import io.netty.util.concurrent.GlobalEventExecutor;
 import io.tern.core.Broker;
 import io.tern.mqtt.MqttTail;
 import io.tern.netty.ConnectionLimiter;
 import io.tern.netty.EventLoops;
-import io.tern.netty.ServerChannels;
+import io.tern.netty.ListenerChannels;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,8 +36,7 @@ public final class WebSocketListener implements AutoCloseable {
     private final MqttTail tail;
     private final EventLoops loops;
     private final ConnectionLimiter limiter;
-    private final ChannelGroup channels = new DefaultChannelGroup("tern-ws", GlobalEventExecutor.INSTANCE);
-    private Channel serverChannel;
+    private final ListenerChannels channels = new ListenerChannels("tern-ws");
 
     public WebSocketListener(WebSocketSettings settings, Broker broker, MqttTail tail, EventLoops loops) {
         this.settings = settings;
@@ -64,23 +57,16 @@ public final class WebSocketListener implements AutoCloseable {
                 .dropPongFrames(true)
                 .handshakeTimeoutMillis(settings.upgradeTimeoutMillis())
                 .build();
-        serverChannel = ServerChannels.bind(loops, settings.host(), settings.port(), new ChannelInitializer<SocketChannel>() {
-            @Override
-            protected void initChannel(SocketChannel channel) {
-                channels.add(channel);
-                channel.pipeline()
-                        .addLast("connection-limit", limiter)
-                        .addLast("http-codec", new HttpServerCodec())
-                        .addLast("http-aggregator", new HttpObjectAggregator(MAX_UPGRADE_REQUEST_BYTES))
-                        .addLast("upgrade-timeout", new IdleStateHandler(settings.upgradeTimeoutMillis(), 0, 0,
-                                TimeUnit.MILLISECONDS))
-                        .addLast("upgrade-guard", new UpgradeGuard(settings))
-                        .addLast("ws-protocol", new WebSocketServerProtocolHandler(protocol))
-                        .addLast("ws-aggregator", new WebSocketFrameAggregator(settings.maxMessageBytes()))
-                        .addLast("ws-upgraded", new OnUpgrade());
-            }
-        });
-        InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
+        InetSocketAddress bound = channels.bind(loops, settings.host(), settings.port(), channel -> channel.pipeline()
+                .addLast("connection-limit", limiter)
+                .addLast("http-codec", new HttpServerCodec())
+                .addLast("http-aggregator", new HttpObjectAggregator(MAX_UPGRADE_REQUEST_BYTES))
+                .addLast("upgrade-timeout", new IdleStateHandler(settings.upgradeTimeoutMillis(), 0, 0,
+                        TimeUnit.MILLISECONDS))
+                .addLast("upgrade-guard", new UpgradeGuard(settings))
+                .addLast("ws-protocol", new WebSocketServerProtocolHandler(protocol))
+                .addLast("ws-aggregator", new WebSocketFrameAggregator(settings.maxMessageBytes()))
+                .addLast("ws-upgraded", new OnUpgrade()));
         LOG.info("listener_started protocol=mqtt transport=websocket address={}:{} path={}",
                 bound.getHostString(), bound.getPort(), settings.path());
         return bound;
@@ -109,9 +95,7 @@ public final class WebSocketListener implements AutoCloseable {
     }
 
     public void stopAccepting() {
-        if (serverChannel != null) {
-            serverChannel.close().awaitUninterruptibly();
-        }
+        channels.stopAccepting();
     }
 
     public int openConnections() {
@@ -120,7 +104,6 @@ public final class WebSocketListener implements AutoCloseable {
 
     @Override
     public void close() {
-        stopAccepting();
-        channels.close().awaitUninterruptibly(3_000);
+        channels.close();
     }
 }
