@@ -4,6 +4,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.tern.core.auth.AuthenticationOutcome;
 import io.tern.core.auth.Authenticator;
 import io.tern.core.auth.Authorizer;
+import io.tern.core.auth.ClientPermissions;
+import io.tern.core.routing.SharedFilter;
 import io.tern.core.message.Message;
 import io.tern.core.message.QoS;
 import io.tern.core.metrics.BrokerMetrics;
@@ -77,7 +79,7 @@ public final class Broker implements AutoCloseable {
             return t;
         });
         Sessions.bind(registry, settings, metrics, tree, sessionStore, clock, timers, offlineExecutors,
-                (clientId, username, will) -> publish(will, new Publisher(clientId, username, "will")));
+                (clientId, username, will) -> publish(will, new Publisher(clientId, username, "will")), authorizer);
         metrics.gauge("tern.sessions", "Sessions, online and offline", registry::size);
         metrics.gauge("tern.subscriptions", "Subscriptions in the topic tree", tree::size);
         metrics.gauge("tern.retained.messages", "Retained messages", retained::size);
@@ -119,8 +121,29 @@ public final class Broker implements AutoCloseable {
             } else if (outcome instanceof AuthenticationOutcome.Denied denied) {
                 reject(request, denied.reasonCode(), denied.reason());
             } else if (outcome instanceof AuthenticationOutcome.Allowed allowed) {
+                if (request.will() != null && !authorizer.permissionsFor(request.clientId(), allowed.username())
+                        .canPublish(request.will().message().topic())) {
+                    // A will the client could not publish itself is refused up front, not dropped at death.
+                    reject(request, ReasonCode.NOT_AUTHORIZED, "not authorized to publish the will's topic");
+                    return;
+                }
                 registry.attach(request, allowed.username());
             }
+        });
+    }
+
+    /**
+     * Checks credentials for a bridge request (HTTP, CoAP) with the same authenticator, failure
+     * throttling and metrics as MQTT logins. Completes on the authenticator's thread.
+     */
+    public java.util.concurrent.CompletionStage<AuthenticationOutcome> authenticate(
+            io.tern.core.auth.Credentials credentials) {
+        return authenticator.authenticate(credentials).handle((outcome, error) -> {
+            if (error != null) {
+                LOG.warn("authenticator_failed protocol={} error={}", credentials.protocol(), error.toString());
+                return new AuthenticationOutcome.Denied(ReasonCode.SERVER_UNAVAILABLE, "authentication unavailable");
+            }
+            return outcome;
         });
     }
 
@@ -138,13 +161,19 @@ public final class Broker implements AutoCloseable {
         if (check instanceof TopicCheck.Invalid invalid) {
             return new PublishOutcome.Rejected(ReasonCode.TOPIC_NAME_INVALID, invalid.problem());
         }
+        String tooBig = exceedsTopicLimits(message.topic());
+        if (tooBig != null) {
+            return new PublishOutcome.Rejected(ReasonCode.TOPIC_NAME_INVALID, "topic name has " + tooBig);
+        }
         if (message.qos().value() > settings.maxQos().value()) {
             return new PublishOutcome.Rejected(ReasonCode.QOS_NOT_SUPPORTED, "maximum QoS is " + settings.maxQos().value());
         }
         if (message.retain() && !settings.retainAvailable()) {
             return new PublishOutcome.Rejected(ReasonCode.RETAIN_NOT_SUPPORTED, "retained messages are disabled");
         }
-        if (!authorizer.canPublish(publisher.clientId(), publisher.username(), message.topic())) {
+        ClientPermissions permissions = publisher.permissions() != null ? publisher.permissions()
+                : authorizer.permissionsFor(publisher.clientId(), publisher.username());
+        if (!permissions.canPublish(message.topic())) {
             return new PublishOutcome.Rejected(ReasonCode.NOT_AUTHORIZED, "not authorized to publish to this topic");
         }
         metrics.messageReceived(publisher.protocol(), message.payload().length);
@@ -176,7 +205,17 @@ public final class Broker implements AutoCloseable {
         if (!Topics.checkTopicFilter(request.topicFilter()).isValid()) {
             return ReasonCode.TOPIC_FILTER_INVALID;
         }
-        if (!authorizer.canSubscribe(session.clientId(), session.username(), request.topicFilter())) {
+        String tooBig = exceedsTopicLimits(request.topicFilter());
+        if (tooBig != null) {
+            return ReasonCode.TOPIC_FILTER_INVALID;
+        }
+        if (session.subscriptionCount() >= settings.limits().maxSubscriptionsPerSession()
+                && !session.hasSubscription(request.topicFilter())) {
+            metrics.limitHit("max_subscriptions_per_session");
+            return ReasonCode.QUOTA_EXCEEDED;
+        }
+        SharedFilter shared = SharedFilter.parse(request.topicFilter());
+        if (!session.permissions().canSubscribe(shared != null ? shared.filter() : request.topicFilter())) {
             return ReasonCode.NOT_AUTHORIZED;
         }
         QoS granted = QoS.min(request.options().maxQos(), settings.maxQos());
@@ -200,6 +239,23 @@ public final class Broker implements AutoCloseable {
         };
     }
 
+    /** What a topic or filter exceeds of the configured length and depth, or null if it fits. */
+    private String exceedsTopicLimits(String topic) {
+        BrokerSettings.TopicLimits limits = settings.limits();
+        if (topic.length() > limits.maxTopicLength() / 3 && Topics.utf8Length(topic) > limits.maxTopicLength()) {
+            metrics.limitHit("max_topic_length");
+            return "more than " + limits.maxTopicLength() + " bytes";
+        }
+        int levels = 1;
+        for (int i = 0; i < topic.length(); i++) {
+            if (topic.charAt(i) == '/' && ++levels > limits.maxTopicLevels()) {
+                metrics.limitHit("max_topic_levels");
+                return "more than " + limits.maxTopicLevels() + " levels";
+            }
+        }
+        return null;
+    }
+
     /** Removes subscriptions; call on the session's owner. One reason code per filter. */
     public List<ReasonCode> unsubscribe(Session session, List<String> topicFilters) {
         List<ReasonCode> codes = new ArrayList<>(topicFilters.size());
@@ -207,6 +263,11 @@ public final class Broker implements AutoCloseable {
             codes.add(session.removeSubscription(filter) ? ReasonCode.SUCCESS : ReasonCode.NO_SUBSCRIPTION_EXISTED);
         }
         return codes;
+    }
+
+    /** What a client (or a bridge request's user) may do; for bridges that check before they act. */
+    public ClientPermissions permissionsFor(String clientId, String username) {
+        return authorizer.permissionsFor(clientId, username);
     }
 
     /** The retained message of {@code topic} (a topic name, no wildcards), if any and not expired. */

@@ -17,6 +17,7 @@ import io.tern.core.session.Session;
  * @param maxQos                     highest QoS the server grants
  * @param retainAvailable            whether retained messages are supported
  * @param offlineExecutorThreads     threads that own sessions while they are offline
+ * @param limits                     per-session limits on subscriptions and topics
  */
 public record BrokerSettings(
         int maxQueuedMessages,
@@ -27,20 +28,47 @@ public record BrokerSettings(
         long persistentSessionExpirySeconds,
         QoS maxQos,
         boolean retainAvailable,
-        int offlineExecutorThreads) {
+        int offlineExecutorThreads,
+        TopicLimits limits) {
+
+    /**
+     * @param maxSubscriptionsPerSession subscriptions one session may hold; more get SUBACK 0x97 (v3: 0x80)
+     * @param maxTopicLength             bytes of UTF-8 in a topic name or filter
+     * @param maxTopicLevels             levels ('/'-separated parts) in a topic name or filter
+     */
+    public record TopicLimits(int maxSubscriptionsPerSession, int maxTopicLength, int maxTopicLevels) {
+        public static TopicLimits defaults() {
+            return new TopicLimits(10_000, 65_535, 128);
+        }
+    }
+
+    public BrokerSettings(int maxQueuedMessages, QueueOverflowPolicy queueOverflowPolicy, boolean queueQos0WhileOffline,
+                          int maxInflightMessages, long maxSessionExpirySeconds, long persistentSessionExpirySeconds,
+                          QoS maxQos, boolean retainAvailable, int offlineExecutorThreads) {
+        this(maxQueuedMessages, queueOverflowPolicy, queueQos0WhileOffline, maxInflightMessages, maxSessionExpirySeconds,
+                persistentSessionExpirySeconds, maxQos, retainAvailable, offlineExecutorThreads, TopicLimits.defaults());
+    }
 
     public static BrokerSettings defaults() {
         return new BrokerSettings(1000, QueueOverflowPolicy.DROP_OLDEST, false, 20,
                 Session.NEVER_EXPIRES, Session.NEVER_EXPIRES, QoS.EXACTLY_ONCE, true, 2);
     }
 
+    public BrokerSettings withLimits(TopicLimits value) {
+        return new BrokerSettings(maxQueuedMessages, queueOverflowPolicy, queueQos0WhileOffline, maxInflightMessages,
+                maxSessionExpirySeconds, persistentSessionExpirySeconds, maxQos, retainAvailable, offlineExecutorThreads,
+                value);
+    }
+
     public BrokerSettings withMaxQueuedMessages(int value) {
         return new BrokerSettings(value, queueOverflowPolicy, queueQos0WhileOffline, maxInflightMessages,
-                maxSessionExpirySeconds, persistentSessionExpirySeconds, maxQos, retainAvailable, offlineExecutorThreads);
+                maxSessionExpirySeconds, persistentSessionExpirySeconds, maxQos, retainAvailable, offlineExecutorThreads,
+                limits);
     }
 
     public BrokerSettings withMaxInflightMessages(int value) {
         return new BrokerSettings(maxQueuedMessages, queueOverflowPolicy, queueQos0WhileOffline, value,
-                maxSessionExpirySeconds, persistentSessionExpirySeconds, maxQos, retainAvailable, offlineExecutorThreads);
+                maxSessionExpirySeconds, persistentSessionExpirySeconds, maxQos, retainAvailable, offlineExecutorThreads,
+                limits);
     }
 }

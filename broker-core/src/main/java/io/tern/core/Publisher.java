@@ -1,5 +1,7 @@
 package io.tern.core;
 
+import io.tern.core.auth.ClientPermissions;
+
 /**
  * Who is publishing: an MQTT client (with its client id, for No Local), or a bridge (HTTP, CoAP,
  * embedded) without one.
@@ -7,8 +9,15 @@ package io.tern.core;
  * @param clientId the publishing MQTT client's id, or null for bridges
  * @param username the authenticated user, or null
  * @param protocol a short protocol label for metrics: mqtt, http, coap, internal
+ * @param permissions the client's permissions when already known (an MQTT connection's), or null
  */
-public record Publisher(String clientId, String username, String protocol) {
+public record Publisher(String clientId, String username, String protocol, ClientPermissions permissions) {
+
+    /** A publisher whose permissions the broker looks up from its username. */
+    public Publisher(String clientId, String username, String protocol) {
+        this(clientId, username, protocol, null);
+    }
+
     public static Publisher internal() {
         return new Publisher(null, null, "internal");
     }

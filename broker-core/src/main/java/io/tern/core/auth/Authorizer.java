@@ -1,27 +1,21 @@
 package io.tern.core.auth;
 
 /**
- * Decides what an authenticated client may do with a topic. Called on the publish and subscribe
- * paths, so it must answer from memory without blocking.
+ * Decides what an authenticated client may do with topics. Asked once per client (at connect,
+ * or per request for the HTTP and CoAP bridges); the answer is asked on the hot paths, so it
+ * must answer from memory without blocking.
  */
+@FunctionalInterface
 public interface Authorizer {
 
-    boolean canPublish(String clientId, String username, String topic);
-
-    boolean canSubscribe(String clientId, String username, String topicFilter);
+    /**
+     * @param clientId the MQTT client id, or null for a bridge request
+     * @param username the authenticated user, or null for an anonymous client
+     */
+    ClientPermissions permissionsFor(String clientId, String username);
 
     /** Allows everything (the default when no ACL file is configured). */
     static Authorizer allowAll() {
-        return new Authorizer() {
-            @Override
-            public boolean canPublish(String clientId, String username, String topic) {
-                return true;
-            }
-
-            @Override
-            public boolean canSubscribe(String clientId, String username, String topicFilter) {
-                return true;
-            }
-        };
+        return (clientId, username) -> ClientPermissions.ALL;
     }
 }

@@ -19,6 +19,7 @@ public final class BrokerMetrics {
     private final Map<String, Counter> received = new ConcurrentHashMap<>();
     private final Map<String, Counter> receivedBytes = new ConcurrentHashMap<>();
     private final Map<String, Counter> dropped = new ConcurrentHashMap<>();
+    private final Map<String, Counter> limitHits = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, Counter> connectRejected = new ConcurrentHashMap<>();
     private final Map<String, Counter> protocolErrors = new ConcurrentHashMap<>();
     private final Map<String, Counter> sent = new ConcurrentHashMap<>();
@@ -79,6 +80,12 @@ public final class BrokerMetrics {
     public void protocolError(String reason) {
         tagged(protocolErrors, "tern.protocol.errors",
                 "Connections closed for protocol errors or malformed packets, by reason", "reason", reason).increment();
+    }
+
+    /** A configured limit refused or slowed a client; {@code limit} names it (e.g. max_subscriptions_per_session). */
+    public void limitHit(String limit) {
+        tagged(limitHits, "tern.limits.hits", "Times a configured limit refused, closed or slowed a client, by limit",
+                "limit", limit).increment();
     }
 
     /** A publisher paused because a subscriber of its QoS 1/2 messages is not keeping up. */

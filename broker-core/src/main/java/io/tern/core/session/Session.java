@@ -1,6 +1,7 @@
 package io.tern.core.session;
 
 import io.tern.core.ReasonCode;
+import io.tern.core.auth.ClientPermissions;
 import io.tern.core.message.QoS;
 import io.tern.core.routing.Subscription;
 import io.tern.core.storage.SessionRecord;
@@ -38,6 +39,8 @@ public final class Session {
     private final AtomicInteger pendingOffers = new AtomicInteger();
     private final int maxPendingOffers;
     private volatile boolean online;
+    /** What the client may do; replaced when the session is taken by a client with another username. */
+    private volatile ClientPermissions permissions;
 
     // ---- owner-thread state ----
     private SessionConnection connection;
@@ -160,6 +163,7 @@ public final class Session {
         connection = request.connection();
         online = true;
         username = authenticatedUsername;
+        permissions = services.authorizer().permissionsFor(clientId, authenticatedUsername);
         expiryIntervalSeconds = request.sessionExpirySeconds();
         will = request.will();
         services.metrics().clientConnected();
@@ -315,6 +319,14 @@ public final class Session {
         return isNew;
     }
 
+    public int subscriptionCount() {
+        return subscriptions.size();
+    }
+
+    public boolean hasSubscription(String topicFilter) {
+        return subscriptions.containsKey(topicFilter);
+    }
+
     /** Removes a subscription; true if it existed. */
     public boolean removeSubscription(String topicFilter) {
         boolean existed = subscriptions.remove(topicFilter) != null;
@@ -327,6 +339,17 @@ public final class Session {
 
     public String username() {
         return username;
+    }
+
+    /** What this session's client may do with topics (asked on its publishes and subscribes). */
+    public ClientPermissions permissions() {
+        ClientPermissions current = permissions;
+        if (current == null) {
+            // Restored from the store, never connected since: rules of its last user.
+            current = services.authorizer().permissionsFor(clientId, username);
+            permissions = current;
+        }
+        return current;
     }
 
     // ------------------------------------------------------------------ outbound (owner)
@@ -343,6 +366,11 @@ public final class Session {
         }
         if (delivery.message().isExpired(services.clock().getAsLong())) {
             services.metrics().messageDropped("expired");
+            return;
+        }
+        if (!permissions().canReceive(delivery.message().topic())) {
+            // The subscription reaches topics the ACL does not let this client read.
+            services.metrics().messageDropped("not_authorized");
             return;
         }
         outbox.deliver(delivery);

@@ -1,6 +1,7 @@
 package io.tern.core.session;
 
 import io.tern.core.BrokerSettings;
+import io.tern.core.auth.Authorizer;
 import io.tern.core.message.Message;
 import io.tern.core.metrics.BrokerMetrics;
 import io.tern.core.routing.TopicTree;
@@ -16,6 +17,7 @@ import java.util.function.LongSupplier;
  * @param clock      epoch millis
  * @param timers     schedules expiry and delayed wills; its tasks only hand work to sessions
  * @param publishWill publishes a will as the session's client
+ * @param authorizer  decides what the session's client may subscribe to and receive
  */
 record SessionServices(
         BrokerSettings settings,
@@ -26,7 +28,8 @@ record SessionServices(
         ScheduledExecutorService timers,
         OfflineExecutors offlineExecutors,
         WillPublisher publishWill,
-        SessionRegistry registry) {
+        SessionRegistry registry,
+        Authorizer authorizer) {
 
     @FunctionalInterface
     interface WillPublisher {

@@ -18,9 +18,9 @@ public final class Sessions {
     public static void bind(SessionRegistry registry, BrokerSettings settings, BrokerMetrics metrics,
                             TopicTree<Session> tree, SessionStore store, LongSupplier clock,
                             ScheduledExecutorService timers, OfflineExecutors offlineExecutors,
-                            WillSink willSink) {
+                            WillSink willSink, io.tern.core.auth.Authorizer authorizer) {
         registry.bind(new SessionServices(settings, metrics, tree, store, clock, timers, offlineExecutors,
-                willSink::publish, registry));
+                willSink::publish, registry, authorizer));
     }
 
     /** Recreates a stored session, offline, with its subscriptions back in the tree. */
