@@ -43,6 +43,10 @@ public final class TernMain {
 
     /** Parses arguments, then checks the config or runs the server until SIGTERM/SIGINT. */
     static int run(String[] args, Map<String, String> environment, PrintStream out, PrintStream err) {
+        if (args.length > 0 && args[0].equals("passwd")) {
+            return PasswdCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), System.console(), System.in,
+                    out, err);
+        }
         Path configFile = null;
         LoggingConfig.LogFormat logFormat = null;
         boolean checkOnly = false;
@@ -87,10 +91,30 @@ public final class TernMain {
             return EXIT_USAGE;
         }
         if (checkOnly) {
+            String problem = checkFiles(config);
+            if (problem != null) {
+                err.println("tern: config error: " + problem);
+                return EXIT_USAGE;
+            }
             out.println("tern: config ok: " + configFile);
             return EXIT_OK;
         }
         return serve(options, environment, config, err);
+    }
+
+    /** Reads the password, ACL and TLS files the config names, as start-up would; null when all are usable. */
+    private static String checkFiles(TernConfig config) {
+        try {
+            Security.check(config.auth());
+            for (var listener : java.util.List.of(config.tls(), config.websocketTls(), config.https())) {
+                if (listener.listener().enabled()) {
+                    new io.tern.netty.TlsContext(listener.configKey(), listener.tls());
+                }
+            }
+            return null;
+        } catch (io.tern.core.auth.AuthFileException | io.tern.netty.TlsContext.TlsException e) {
+            return e.getMessage();
+        }
     }
 
     private static TernConfig load(Options options, Map<String, String> environment) throws ConfigException {
@@ -108,16 +132,25 @@ public final class TernMain {
         CountDownLatch stop = new CountDownLatch(1);
         Signal.handle(new Signal("TERM"), signal -> stop.countDown());
         Signal.handle(new Signal("INT"), signal -> stop.countDown());
-        // HUP re-reads the configuration and applies what can change at run time: logging.
+        TernServer server;
+        try {
+            server = new TernServer(config);
+        } catch (TernServer.StartupException e) {
+            err.println("tern: cannot start: " + e.getMessage());
+            return EXIT_START_FAILED;
+        }
+        // HUP re-reads the configuration and applies what can change at run time: logging, the
+        // password and ACL files, and TLS certificates.
         Signal.handle(new Signal("HUP"), signal -> {
             try {
-                logging.apply(load(options, environment).logging());
-                log.info("config_reloaded applied=logging");
+                TernConfig reloaded = load(options, environment);
+                logging.apply(reloaded.logging());
+                boolean all = server.reload(reloaded);
+                log.info("config_reloaded applied=logging,auth,tls complete={}", all);
             } catch (ConfigException e) {
                 log.warn("config_reload_failed kept=previous error=\"{}\"", e.getMessage());
             }
         });
-        TernServer server = new TernServer(config);
         try {
             server.start();
         } catch (Exception e) {
@@ -153,11 +186,14 @@ public final class TernMain {
 
                 Options:
                   -c, --config FILE       read settings from a YAML file (see config/tern.yaml)
-                  check-config FILE       validate FILE (and the environment) and exit: 0 ok, 2 not
+                  check-config FILE       validate FILE, the environment and the password, ACL and
+                                          certificate files it names, then exit: 0 ok, 2 not
+                  passwd [-D] FILE USER   add, change (-D: delete) a user of a password file
                   --log-format text|json  human-readable lines (default) or JSON lines
                   -h, --help              show this help
                   -V, --version           print the version
 
-                Signals: TERM/INT stop cleanly (exit 0); HUP reloads the logging settings.""";
+                Signals: TERM/INT stop cleanly (exit 0); HUP reloads the logging settings, the password
+                and ACL files and the TLS certificates (a bad file keeps the previous one).""";
     }
 }

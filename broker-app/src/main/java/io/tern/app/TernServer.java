@@ -3,6 +3,11 @@ package io.tern.app;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tern.app.config.ListenerConfig;
 import io.tern.app.config.TernConfig;
+import io.tern.app.config.TlsListenerConfig;
+import io.tern.app.config.WebSocketListenerConfig;
+import io.tern.core.auth.AuthFileException;
+import io.tern.netty.AddressLimiter;
+import io.tern.netty.TlsContext;
 import io.tern.bridge.coap.CoapBridge;
 import io.tern.bridge.coap.CoapSettings;
 import io.tern.bridge.http.HealthReport;
@@ -10,8 +15,6 @@ import io.tern.bridge.http.HttpBridge;
 import io.tern.bridge.http.HttpBridgeSettings;
 import io.tern.core.Broker;
 import io.tern.core.ReasonCode;
-import io.tern.core.auth.Authenticator;
-import io.tern.core.auth.Authorizer;
 import io.tern.core.storage.InMemoryRetainedStore;
 import io.tern.core.storage.InMemorySessionStore;
 import io.tern.mqtt.MqttTail;
@@ -25,6 +28,7 @@ import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -45,57 +49,78 @@ public final class TernServer implements AutoCloseable {
     private final MqttTail tail;
     private final Map<String, HealthReport.ListenerState> listenerStates = new LinkedHashMap<>();
     private volatile Lifecycle lifecycle = Lifecycle.STARTING;
+    private final Security security;
+    private final AddressLimiter addressLimiter;
+    private final List<TlsContext> tlsContexts = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final Map<String, InetSocketAddress> addresses = new java.util.concurrent.ConcurrentHashMap<>();
     private TcpListener tcp;
+    private TcpListener tls;
     private HttpBridge http;
+    private HttpBridge https;
     private WebSocketListener websocket;
+    private WebSocketListener websocketTls;
     private CoapBridge coap;
-    private InetSocketAddress coapAddress;
-    private InetSocketAddress tcpAddress;
-    private InetSocketAddress websocketAddress;
-    private InetSocketAddress httpAddress;
     private boolean stopped;
     private SysTopics sysTopics;
 
+    /**
+     * @throws StartupException when the password or ACL file cannot be used (the message names
+     *                          the file and line)
+     */
     public TernServer(TernConfig config) {
         this.config = config;
+        try {
+            this.security = new Security(config.auth(), meters.registry());
+        } catch (AuthFileException e) {
+            meters.close();
+            throw new StartupException(e.getMessage());
+        }
         this.broker = new Broker(config.broker(), new InMemoryRetainedStore(), new InMemorySessionStore(),
-                Authenticator.allowAll(), Authorizer.allowAll(), meters.registry(), System::currentTimeMillis);
+                security.authenticator(), security.authorizer(), meters.registry(), System::currentTimeMillis);
         int ioThreads = config.ioThreads() > 0 ? config.ioThreads() : Runtime.getRuntime().availableProcessors();
         this.loops = new EventLoops(ioThreads);
         this.tail = new MqttTail(broker, config.mqtt());
+        this.addressLimiter = new AddressLimiter(config.limits().maxConnectionsPerAddress(),
+                config.limits().maxConnectionRatePerAddress(), broker.metrics());
+    }
+
+    /** Start-up cannot go on: a file or setting that cannot be used. */
+    public static final class StartupException extends RuntimeException {
+        public StartupException(String message) {
+            super(message);
+        }
+    }
+
+    private TlsContext tlsContext(TlsListenerConfig listener) {
+        try {
+            TlsContext context = new TlsContext(listener.configKey(), listener.tls());
+            tlsContexts.add(context);
+            return context;
+        } catch (TlsContext.TlsException e) {
+            throw new StartupException(e.getMessage());
+        }
+    }
+
+    /**
+     * Applies what can change without a restart (SIGHUP): the password and ACL files (connected
+     * clients follow the new ACL at once) and the TLS certificates (for new connections). A part
+     * that fails keeps its previous state. Returns whether everything applied.
+     */
+    public boolean reload(TernConfig next) {
+        boolean ok = security.reload(next.auth());
+        for (TlsContext context : tlsContexts) {
+            ok &= context.reload();
+        }
+        return ok;
     }
 
     public void start() throws InterruptedException {
-        ListenerConfig tcpConfig = config.tcp();
-        if (tcpConfig.enabled()) {
-            tcp = new TcpListener(new TcpSettings(tcpConfig.host(), tcpConfig.port(), tcpConfig.maxConnections()),
-                    broker, tail, loops);
-            tcpAddress = tcp.start();
-            listenerUp("tcp", tcpAddress);
-        } else {
-            listenerOff("tcp");
-        }
-        ListenerConfig wsConfig = config.websocket().listener();
-        if (wsConfig.enabled()) {
-            websocket = new WebSocketListener(new WebSocketSettings(wsConfig.host(), wsConfig.port(), wsConfig.path(),
-                    wsConfig.maxConnections(), config.websocket().maxFrameBytes(), config.websocket().maxMessageBytes(),
-                    config.websocket().allowedOrigins(), config.websocket().trustedProxies(),
-                    config.mqtt().connectTimeoutMillis()), broker, tail, loops);
-            websocketAddress = websocket.start();
-            listenerUp("websocket", websocketAddress);
-        } else {
-            listenerOff("websocket");
-        }
-        ListenerConfig httpConfig = config.http().listener();
-        if (httpConfig.enabled()) {
-            http = new HttpBridge(new HttpBridgeSettings(httpConfig.host(), httpConfig.port(),
-                    httpConfig.maxConnections(), config.http().maxBodyBytes(), config.http().maxConcurrentRequests()),
-                    broker, loops, this::health, meters::scrape);
-            httpAddress = http.start();
-            listenerUp("http", httpAddress);
-        } else {
-            listenerOff("http");
-        }
+        tcp = startTcp("tcp", config.tcp(), null);
+        tls = startTcp("tls", config.tls().listener(), config.tls());
+        websocket = startWebSocket("websocket", config.websocket().listener(), null);
+        websocketTls = startWebSocket("websocket_tls", config.websocketTls().listener(), config.websocketTls());
+        http = startHttp("http", config.http().listener(), null);
+        https = startHttp("https", config.https().listener(), config.https());
         ListenerConfig coapConfig = config.coap().listener();
         if (coapConfig.enabled()) {
             CoapSettings.Dtls dtls = null;
@@ -107,16 +132,15 @@ public final class TernServer implements AutoCloseable {
             }
             coap = new CoapBridge(new CoapSettings(coapConfig.host(), coapConfig.port(), config.coap().maxPayloadBytes(),
                     config.coap().maxObservers(), config.coap().notificationCheckSeconds(),
-                    config.coap().notificationCheckCount(), dtls), broker, () -> lifecycle == Lifecycle.RUNNING);
-            coapAddress = coap.start();
-            listenerUp("coap", coapAddress);
+                    config.coap().notificationCheckCount(), dtls, config.auth().allowAnonymous()), broker, () -> lifecycle == Lifecycle.RUNNING);
+            listenerUp("coap", coap.start());
             if (coap.dtlsAddress() != null) {
                 listenerUp("coap-dtls", coap.dtlsAddress());
             }
         } else {
             listenerOff("coap");
         }
-        if (tcp == null && websocket == null && http == null && coap == null) {
+        if (addresses.isEmpty()) {
             LOG.warn("no_listeners_enabled");
         }
         sysTopics = new SysTopics(broker, meters.registry(), config.sysIntervalSeconds(), TernMain.version());
@@ -126,7 +150,49 @@ public final class TernServer implements AutoCloseable {
                 .filter(name -> "up".equals(listenerStates.get(name).state())).toList());
     }
 
+    private TcpListener startTcp(String name, ListenerConfig listener, TlsListenerConfig tlsConfig)
+            throws InterruptedException {
+        if (!listener.enabled()) {
+            listenerOff(name);
+            return null;
+        }
+        TcpListener started = new TcpListener(new TcpSettings(listener.host(), listener.port(), listener.maxConnections()),
+                broker, tail, loops, tlsConfig == null ? null : tlsContext(tlsConfig), addressLimiter);
+        listenerUp(name, started.start());
+        return started;
+    }
+
+    private WebSocketListener startWebSocket(String name, ListenerConfig listener, TlsListenerConfig tlsConfig)
+            throws InterruptedException {
+        if (!listener.enabled()) {
+            listenerOff(name);
+            return null;
+        }
+        WebSocketListenerConfig ws = config.websocket();
+        WebSocketListener started = new WebSocketListener(new WebSocketSettings(listener.host(), listener.port(),
+                listener.path(), listener.maxConnections(), ws.maxFrameBytes(), ws.maxMessageBytes(),
+                ws.allowedOrigins(), ws.trustedProxies(), config.mqtt().connectTimeoutMillis()), broker, tail, loops,
+                tlsConfig == null ? null : tlsContext(tlsConfig), addressLimiter);
+        listenerUp(name, started.start());
+        return started;
+    }
+
+    private HttpBridge startHttp(String name, ListenerConfig listener, TlsListenerConfig tlsConfig)
+            throws InterruptedException {
+        if (!listener.enabled()) {
+            listenerOff(name);
+            return null;
+        }
+        HttpBridge started = new HttpBridge(new HttpBridgeSettings(listener.host(), listener.port(),
+                listener.maxConnections(), config.http().maxBodyBytes(), config.http().maxConcurrentRequests(),
+                !config.auth().allowAnonymous()), broker, loops, this::health, meters::scrape,
+                tlsConfig == null ? null : tlsContext(tlsConfig));
+        listenerUp(name, started.start());
+        return started;
+    }
+
     private synchronized void listenerUp(String name, InetSocketAddress address) {
+        addresses.put(name, address);
         listenerStates.put(name, new HealthReport.ListenerState("up", address.getHostString() + ":" + address.getPort()));
     }
 
@@ -135,13 +201,25 @@ public final class TernServer implements AutoCloseable {
     }
 
     private int openMqttConnections() {
-        return (tcp == null ? 0 : tcp.openConnections()) + (websocket == null ? 0 : websocket.openConnections());
+        int open = 0;
+        for (TcpListener listener : new TcpListener[] {tcp, tls}) {
+            open += listener == null ? 0 : listener.openConnections();
+        }
+        for (WebSocketListener listener : new WebSocketListener[] {websocket, websocketTls}) {
+            open += listener == null ? 0 : listener.openConnections();
+        }
+        return open;
     }
 
     /** What GET /health reports: 503 unless running. */
     synchronized HealthReport health() {
         return new HealthReport(lifecycle == Lifecycle.RUNNING,
                 java.util.Collections.unmodifiableMap(new LinkedHashMap<>(listenerStates)));
+    }
+
+    /** The configuration the server started with. */
+    public TernConfig config() {
+        return config;
     }
 
     public Broker broker() {
@@ -154,17 +232,22 @@ public final class TernServer implements AutoCloseable {
 
     /** The bound MQTT/TCP address, or null if that listener is off. */
     public InetSocketAddress tcpAddress() {
-        return tcpAddress;
+        return addresses.get("tcp");
+    }
+
+    /** The bound address of a listener by its config name (tcp, tls, websocket, websocket_tls, http, https, coap), or null. */
+    public InetSocketAddress address(String listener) {
+        return addresses.get(listener);
     }
 
     /** The bound MQTT/WebSocket address, or null if that listener is off. */
     public InetSocketAddress websocketAddress() {
-        return websocketAddress;
+        return addresses.get("websocket");
     }
 
     /** The bound CoAP (UDP) address, or null if that listener is off. */
     public InetSocketAddress coapAddress() {
-        return coapAddress;
+        return addresses.get("coap");
     }
 
     /** The CoAP bridge, or null if it is off. */
@@ -174,7 +257,18 @@ public final class TernServer implements AutoCloseable {
 
     /** The bound HTTP bridge address, or null if that listener is off. */
     public InetSocketAddress httpAddress() {
-        return httpAddress;
+        return addresses.get("http");
+    }
+
+    private static void closeQuietly(AutoCloseable closeable) {
+        if (closeable == null) {
+            return;
+        }
+        try {
+            closeable.close();
+        } catch (Exception e) {
+            LOG.warn("listener_close_failed error={}", e.toString());
+        }
     }
 
     /**
@@ -192,11 +286,15 @@ public final class TernServer implements AutoCloseable {
         if (sysTopics != null) {
             sysTopics.close();
         }
-        if (tcp != null) {
-            tcp.stopAccepting();
+        for (TcpListener listener : new TcpListener[] {tcp, tls}) {
+            if (listener != null) {
+                listener.stopAccepting();
+            }
         }
-        if (websocket != null) {
-            websocket.stopAccepting();
+        for (WebSocketListener listener : new WebSocketListener[] {websocket, websocketTls}) {
+            if (listener != null) {
+                listener.stopAccepting();
+            }
         }
         broker.disconnectAll(ReasonCode.SERVER_SHUTTING_DOWN);
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DISCONNECT_GRACE_MILLIS);
@@ -208,20 +306,15 @@ public final class TernServer implements AutoCloseable {
                 break;
             }
         }
-        if (tcp != null) {
-            tcp.close();
-        }
-        if (websocket != null) {
-            websocket.close();
-        }
-        if (http != null) {
-            http.close();
+        for (AutoCloseable listener : new AutoCloseable[] {tcp, tls, websocket, websocketTls, http, https}) {
+            closeQuietly(listener);
         }
         if (coap != null) {
             coap.close();
         }
         loops.close();
         broker.close();
+        security.close();
         meters.close();
         LOG.info("shutdown_complete");
     }

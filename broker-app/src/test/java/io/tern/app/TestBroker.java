@@ -28,7 +28,11 @@ final class TestBroker implements AutoCloseable {
             server.start();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            server.close();
             throw new IllegalStateException(e);
+        } catch (RuntimeException e) {
+            server.close();
+            throw e;
         }
     }
 

@@ -37,7 +37,7 @@ sealed interface ConnectPlan {
          */
         Accept withoutSecrets() {
             Credentials kept = new Credentials(credentials.clientId(), credentials.username(), null,
-                    credentials.remoteAddress(), credentials.protocol());
+                    credentials.remoteAddress(), credentials.protocol(), credentials.verifiedIdentity());
             return new Accept(adapter, clientId, assignedClientId, cleanStart, sessionExpiry, expiryWasCapped,
                     keepAliveSeconds, keepAliveChanged, null, kept, clientReceiveMaximum, clientMaxPacketSize,
                     requestResponseInformation);

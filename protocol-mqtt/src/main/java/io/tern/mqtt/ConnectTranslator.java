@@ -29,7 +29,7 @@ final class ConnectTranslator {
         this.broker = broker;
     }
 
-    ConnectPlan translate(MqttConnectMessage connect, String remoteAddress, long nowMillis, String protocolLabel) {
+    ConnectPlan translate(MqttConnectMessage connect, ClientOrigin origin, long nowMillis, String protocolLabel) {
         MqttConnectVariableHeader header = connect.variableHeader();
         MqttConnectPayload payload = connect.payload();
         MqttVersion version = MqttVersion.fromProtocolNameAndLevel(header.name(), (byte) header.version());
@@ -137,7 +137,11 @@ final class ConnectTranslator {
 
         byte[] password = header.hasPassword() ? payload.passwordInBytes() : null;
         String username = header.hasUserName() ? payload.userName() : null;
-        Credentials credentials = new Credentials(clientId, username, password, remoteAddress, protocolLabel);
+        if (origin.verifiedIdentity() != null) {
+            username = origin.verifiedIdentity(); // the certificate, not the CONNECT, names the user
+        }
+        Credentials credentials = new Credentials(clientId, username, password, origin.host(), protocolLabel,
+                origin.verifiedIdentity());
         return new ConnectPlan.Accept(adapter, clientId, assigned, cleanStart, sessionExpiry,
                 sessionExpiry != requestedExpiry, effectiveKeepAlive, effectiveKeepAlive != keepAlive, will,
                 credentials, clientReceiveMaximum, clientMaxPacketSize, requestResponseInformation);

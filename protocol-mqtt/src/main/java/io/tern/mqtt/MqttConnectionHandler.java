@@ -28,6 +28,8 @@ import io.tern.core.Backpressure;
 import io.tern.core.Broker;
 import io.tern.core.PublishOutcome;
 import io.tern.core.Publisher;
+import io.tern.netty.AddressLimiter;
+import io.tern.netty.TlsIdentity;
 import io.tern.core.ReasonCode;
 import io.tern.core.SubscriptionRequest;
 import io.tern.core.message.Message;
@@ -80,6 +82,8 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
     private State state = State.AWAIT_CONNECT;
     private boolean closing;
     private String remoteAddress = "unknown";
+    private String clientHost = "unknown";
+    private final PublishRate publishRate;
     private ScheduledFuture<?> connectTimeout;
     private ProtocolAdapter adapter;
     private ConnectPlan.Accept plan;
@@ -89,9 +93,12 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
     private Publisher publisher;
     private DisconnectKind closeKind = DisconnectKind.ABNORMAL;
     private boolean throttled;
+    /** A further reason to stay throttled that came while already throttled. */
+    private Backpressure alsoWaitFor;
     private Long expiryFromDisconnect;
 
     MqttConnectionHandler(Broker broker, MqttTailSettings settings, String transport) {
+        this.publishRate = settings.maxPublishRate() > 0 ? new PublishRate(settings.maxPublishRate()) : null;
         this.broker = broker;
         this.settings = settings;
         this.translator = new ConnectTranslator(settings, broker.settings());
@@ -121,6 +128,7 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
         }
         String forwarded = context.channel().attr(MqttTail.CLIENT_ADDRESS).get();
         remoteAddress = forwarded != null ? forwarded : describe(context.channel().remoteAddress());
+        clientHost = forwarded != null ? forwarded : hostOf(context.channel().remoteAddress());
         connectTimeout = context.executor().schedule(this::onConnectTimeout, settings.connectTimeoutMillis(),
                 TimeUnit.MILLISECONDS);
     }
@@ -129,6 +137,13 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
         if (address instanceof InetSocketAddress inet) {
             return inet.getAddress() == null ? inet.getHostString() + ":" + inet.getPort()
                     : inet.getAddress().getHostAddress() + ":" + inet.getPort();
+        }
+        return String.valueOf(address);
+    }
+
+    private static String hostOf(SocketAddress address) {
+        if (address instanceof InetSocketAddress inet) {
+            return inet.getAddress() == null ? inet.getHostString() : inet.getAddress().getHostAddress();
         }
         return String.valueOf(address);
     }
@@ -264,14 +279,20 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
             return;
         }
         connectTimeout.cancel(false);
-        ConnectPlan connectPlan = translator.translate((MqttConnectMessage) message, remoteAddress, broker.now(),
-                "mqtt");
+        ConnectPlan connectPlan = translator.translate((MqttConnectMessage) message,
+                new ClientOrigin(clientHost, TlsIdentity.of(ctx.channel())), broker.now(), "mqtt");
         if (connectPlan instanceof ConnectPlan.Refuse refuse) {
             adapter = refuse.adapter();
             refuseConnect(refuse.reasonCode(), refuse.reason());
             return;
         }
         ConnectPlan.Accept accept = (ConnectPlan.Accept) connectPlan;
+        ReasonCode refusal = ctx.channel().attr(AddressLimiter.REFUSE_AT_CONNECT).get();
+        if (refusal != null) {
+            adapter = accept.adapter();
+            refuseConnect(refusal, "too many connections from this address per second");
+            return;
+        }
         plan = accept.withoutSecrets(); // the full plan, password included, goes to connect only
         adapter = accept.adapter();
         topicAliases = new TopicAliases(adapter.isV5() ? settings.topicAliasMaximum() : 0);
@@ -315,7 +336,7 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
         }
         session = accepted.session();
         generation = accepted.generation();
-        publisher = new Publisher(plan.clientId(), session.username(), "mqtt");
+        publisher = new Publisher(plan.clientId(), session.username(), "mqtt", session.permissions());
         state = State.CONNECTED;
         MqttProperties properties = adapter.isV5()
                 ? ConnAckProperties.build(plan, settings, broker.settings()) : MqttProperties.NO_PROPERTIES;
@@ -353,23 +374,33 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
     }
 
     /**
-     * A subscriber of this client's QoS 1/2 messages is not keeping up: stop reading from this
-     * publisher instead of acknowledging messages that would have to be dropped. Packets already
-     * read wait in order until the subscribers have caught up. Only called while not throttled:
-     * nothing is processed while throttled.
+     * Stop reading from this client until {@code backpressure} is relieved: a subscriber of its
+     * QoS 1/2 messages is not keeping up (so nothing acknowledged has to be dropped), or it is
+     * over its publish rate. Packets already read wait in order. A second reason arriving while
+     * the first is pending is waited for too, after it.
      */
     private void throttle(Backpressure backpressure) {
         if (closing) {
             return;
         }
+        if (throttled) {
+            Backpressure earlier = alsoWaitFor;
+            alsoWaitFor = earlier == null ? backpressure : () -> earlier.relieved() && backpressure.relieved();
+            return;
+        }
         throttled = true;
-        broker.metrics().publisherThrottled();
         ctx.channel().config().setAutoRead(false);
         backpressure.whenRelieved(ctx.executor(), this::resume);
     }
 
     private void resume() {
         if (state != State.CONNECTED || closing) {
+            return;
+        }
+        Backpressure next = alsoWaitFor;
+        alsoWaitFor = null;
+        if (next != null && !next.relieved()) {
+            next.whenRelieved(ctx.executor(), this::resume);
             return;
         }
         throttled = false;
@@ -413,6 +444,17 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
     }
 
     private void onPublish(MqttPublishMessage publish) {
+        handlePublish(publish);
+        if (publishRate != null) {
+            Backpressure wait = publishRate.take();
+            if (wait != null) {
+                broker.metrics().limitHit("max_publish_rate");
+                throttle(wait);
+            }
+        }
+    }
+
+    private void handlePublish(MqttPublishMessage publish) {
         int qosValue = publish.fixedHeader().qosLevel().value();
         int packetId = publish.variableHeader().packetId();
         if (qosValue > broker.settings().maxQos().value()) {
@@ -497,6 +539,7 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
 
     private void slowDownIfAsked(PublishOutcome outcome) {
         if (outcome instanceof PublishOutcome.Accepted accepted && accepted.slowDown()) {
+            broker.metrics().publisherThrottled();
             throttle(accepted.backpressure());
         }
     }

@@ -12,6 +12,7 @@ package io.tern.mqtt;
  * @param maxKeepAliveSeconds    a larger (or zero) client keep alive is lowered to this for v5 clients
  * @param responseInformationPrefix sent as Response Information (prefix + client id) when a v5
  *                               client requests it; empty disables
+ * @param maxPublishRate         PUBLISH packets per second per connection before reading pauses (0: unlimited)
  */
 public record MqttTailSettings(
         int maxPacketSize,
@@ -20,9 +21,21 @@ public record MqttTailSettings(
         int topicAliasMaximum,
         int serverKeepAliveSeconds,
         int maxKeepAliveSeconds,
-        String responseInformationPrefix) {
+        String responseInformationPrefix,
+        int maxPublishRate) {
+
+    public MqttTailSettings(int maxPacketSize, long connectTimeoutMillis, int receiveMaximum, int topicAliasMaximum,
+                            int serverKeepAliveSeconds, int maxKeepAliveSeconds, String responseInformationPrefix) {
+        this(maxPacketSize, connectTimeoutMillis, receiveMaximum, topicAliasMaximum, serverKeepAliveSeconds,
+                maxKeepAliveSeconds, responseInformationPrefix, 0);
+    }
 
     public static MqttTailSettings defaults() {
-        return new MqttTailSettings(1024 * 1024, 10_000, 1024, 64, 0, 65_535, "");
+        return new MqttTailSettings(1024 * 1024, 10_000, 1024, 64, 0, 65_535, "", 0);
+    }
+
+    public MqttTailSettings withMaxPublishRate(int perSecond) {
+        return new MqttTailSettings(maxPacketSize, connectTimeoutMillis, receiveMaximum, topicAliasMaximum,
+                serverKeepAliveSeconds, maxKeepAliveSeconds, responseInformationPrefix, perSecond);
     }
 }

@@ -37,6 +37,12 @@ public final class ListenerChannels implements AutoCloseable {
      */
     public InetSocketAddress bind(EventLoops loops, String host, int port, Consumer<SocketChannel> pipeline)
             throws InterruptedException {
+        return bind(loops, host, port, null, pipeline);
+    }
+
+    /** As above, with TLS in front of every connection when {@code tls} is not null. */
+    public InetSocketAddress bind(EventLoops loops, String host, int port, TlsContext tls,
+                                  Consumer<SocketChannel> pipeline) throws InterruptedException {
         server = new ServerBootstrap()
                 .group(loops.boss(), loops.workers())
                 .channel(loops.serverChannelType())
@@ -50,6 +56,9 @@ public final class ListenerChannels implements AutoCloseable {
                     protected void initChannel(SocketChannel channel) {
                         accepted.add(channel);
                         pipeline.accept(channel);
+                        if (tls != null) {
+                            tls.install(channel);
+                        }
                     }
                 })
                 .bind(host, port).sync().channel();

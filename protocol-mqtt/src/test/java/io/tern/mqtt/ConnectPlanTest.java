@@ -19,7 +19,7 @@ class ConnectPlanTest {
                 .password("secret".getBytes(StandardCharsets.UTF_8))
                 .willFlag(true).willTopic("w").willMessage("bye".getBytes(StandardCharsets.UTF_8)).build();
         ConnectPlan.Accept plan = (ConnectPlan.Accept) new ConnectTranslator(MqttTailSettings.defaults(),
-                BrokerSettings.defaults()).translate(connect, "127.0.0.1:1", 0, "mqtt");
+                BrokerSettings.defaults()).translate(connect, new ClientOrigin("127.0.0.1", null), 0, "mqtt");
         assertThat(plan.credentials().password()).isNotNull(); // handed to the authenticator
 
         ConnectPlan.Accept kept = plan.withoutSecrets();

@@ -61,8 +61,8 @@ public final class CoapBridge implements AutoCloseable {
         config.set(CoapConfig.NOTIFICATION_CHECK_INTERVAL_COUNT, settings.notificationCheckCount());
         server = new CoapServer(config);
         CoapResource mqtt = new CoapResource("mqtt");
-        subscribe = new SubscribeResource(broker, observerExecutor, settings.maxObservers());
-        mqtt.add(new PublishResource(broker, settings.maxPayloadBytes()), subscribe);
+        subscribe = new SubscribeResource(broker, observerExecutor, settings.maxObservers(), settings.allowAnonymous());
+        mqtt.add(new PublishResource(broker, settings.maxPayloadBytes(), settings.allowAnonymous()), subscribe);
         server.add(mqtt, new HealthResource(serving));
         Endpoint udp = new CoapEndpoint.Builder().setConfiguration(config)
                 .setInetSocketAddress(new InetSocketAddress(settings.host(), settings.port())).build();

@@ -11,7 +11,13 @@ import java.util.Map;
  * @param dtls              DTLS with pre-shared keys on a second port, or null
  */
 public record CoapSettings(String host, int port, int maxPayloadBytes, int maxObservers,
-                           int notificationCheckSeconds, int notificationCheckCount, Dtls dtls) {
+                           int notificationCheckSeconds, int notificationCheckCount, Dtls dtls,
+                           boolean allowAnonymous) {
+
+    public CoapSettings(String host, int port, int maxPayloadBytes, int maxObservers, int notificationCheckSeconds,
+                        int notificationCheckCount, Dtls dtls) {
+        this(host, port, maxPayloadBytes, maxObservers, notificationCheckSeconds, notificationCheckCount, dtls, true);
+    }
 
     /** @param preSharedKeys identity to secret */
     public record Dtls(int port, Map<String, byte[]> preSharedKeys) {

@@ -36,14 +36,17 @@ final class ObservedFilter implements SessionConnection {
     private final String filter;
     private final Broker broker;
     private final Executor executor;
-    private final Consumer<String> notifyObservers;
+    private final Consumer<Observation> notifyObservers;
     private volatile byte[] latest = new byte[0];
     private Session session;
     private long generation;
     private boolean closed;
 
-    ObservedFilter(String filter, Broker broker, Executor executor, Consumer<String> notifyObservers) {
-        this.filter = filter;
+    private final String identity;
+
+    ObservedFilter(Observation observation, Broker broker, Executor executor, Consumer<Observation> notifyObservers) {
+        this.filter = observation.filter();
+        this.identity = observation.identity();
         this.broker = broker;
         this.executor = executor;
         this.notifyObservers = notifyObservers;
@@ -52,7 +55,7 @@ final class ObservedFilter implements SessionConnection {
     void open() {
         String clientId = "coap-observe-" + UUID.randomUUID();
         broker.connect(new ConnectRequest(clientId, true, 0, null,
-                new Credentials(clientId, null, null, "coap", "coap"), 65_535, this));
+                new Credentials(clientId, identity, null, "coap", "coap", identity), 65_535, this));
     }
 
     /** The last observer left: end the session (and its subscription). */
@@ -102,7 +105,7 @@ final class ObservedFilter implements SessionConnection {
     @Override
     public boolean sendPublish(OutboundPublish publish) {
         latest = publish.message().payload();
-        notifyObservers.accept(filter);
+        notifyObservers.accept(new Observation(identity, filter));
         return true;
     }
 

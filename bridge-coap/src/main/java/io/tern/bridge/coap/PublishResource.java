@@ -28,9 +28,12 @@ final class PublishResource extends CoapResource {
     private final java.util.concurrent.ConcurrentHashMap<String, Backpressure> congested =
             new java.util.concurrent.ConcurrentHashMap<>();
 
-    PublishResource(Broker broker, int maxPayloadBytes) {
+    private final boolean allowAnonymous;
+
+    PublishResource(Broker broker, int maxPayloadBytes, boolean allowAnonymous) {
         super("publish");
         this.broker = broker;
+        this.allowAnonymous = allowAnonymous;
         this.maxPayloadBytes = maxPayloadBytes;
     }
 
@@ -42,6 +45,12 @@ final class PublishResource extends CoapResource {
 
     @Override
     public void handlePOST(CoapExchange exchange) {
+        String identity = CoapIdentity.of(exchange.advanced().getRequest());
+        if (identity == null && !allowAnonymous) {
+            exchange.respond(ResponseCode.UNAUTHORIZED, "anonymous clients are not allowed; use DTLS with a pre-shared key",
+                    MediaTypeRegistry.TEXT_PLAIN);
+            return;
+        }
         String topic = CoapTopics.topicOf(exchange.getRequestOptions().getUriPath(), PATH_SEGMENTS);
         if (Topics.checkTopicName(topic) instanceof TopicCheck.Invalid invalid) {
             badRequest(exchange, "topic: " + invalid.problem());
@@ -68,7 +77,7 @@ final class PublishResource extends CoapResource {
             return;
         }
         Message message = new Message(topic, payload, options.qos(), options.retain(), null, Message.NEVER_EXPIRES);
-        PublishOutcome outcome = broker.publish(message, new Publisher(null, null, "coap"));
+        PublishOutcome outcome = broker.publish(message, new Publisher(null, identity, "coap"));
         if (outcome instanceof PublishOutcome.Accepted accepted && accepted.slowDown()) {
             if (congested.size() >= MAX_CONGESTED_TOPICS) {
                 congested.values().removeIf(Backpressure::relieved);

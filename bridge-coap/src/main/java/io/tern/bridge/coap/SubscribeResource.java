@@ -1,6 +1,7 @@
 package io.tern.bridge.coap;
 
 import io.tern.core.Broker;
+import io.tern.core.auth.ClientPermissions;
 import io.tern.core.routing.SharedFilter;
 import io.tern.core.routing.TopicCheck;
 import io.tern.core.routing.Topics;
@@ -28,13 +29,15 @@ final class SubscribeResource extends CoapResource {
     private final Broker broker;
     private final Executor observerExecutor;
     private final int maxObservers;
-    private final Map<String, ObservedFilter> observed = new HashMap<>();
-    private final Map<String, Integer> relationsPerFilter = new HashMap<>();
+    private final Map<Observation, ObservedFilter> observed = new HashMap<>();
+    private final Map<Observation, Integer> relationsPerFilter = new HashMap<>();
+    private final boolean allowAnonymous;
     private int relations;
 
-    SubscribeResource(Broker broker, Executor observerExecutor, int maxObservers) {
+    SubscribeResource(Broker broker, Executor observerExecutor, int maxObservers, boolean allowAnonymous) {
         super("subscribe");
         this.broker = broker;
+        this.allowAnonymous = allowAnonymous;
         this.observerExecutor = observerExecutor;
         this.maxObservers = maxObservers;
         setObservable(true);
@@ -45,12 +48,12 @@ final class SubscribeResource extends CoapResource {
         addObserver(new ResourceObserverAdapter() {
             @Override
             public void addedObserveRelation(ObserveRelation relation) {
-                relationAdded(filterOf(relation));
+                relationAdded(observationOf(relation));
             }
 
             @Override
             public void removedObserveRelation(ObserveRelation relation) {
-                relationRemoved(filterOf(relation));
+                relationRemoved(observationOf(relation));
             }
         });
     }
@@ -60,15 +63,24 @@ final class SubscribeResource extends CoapResource {
         return this;
     }
 
-    private static String filterOf(ObserveRelation relation) {
-        return CoapTopics.topicOf(relation.getExchange().getRequest().getOptions().getUriPath(), PATH_SEGMENTS);
+    private static Observation observationOf(ObserveRelation relation) {
+        var request = relation.getExchange().getRequest();
+        return new Observation(CoapIdentity.of(request),
+                CoapTopics.topicOf(request.getOptions().getUriPath(), PATH_SEGMENTS));
     }
 
     @Override
     public void handleGET(CoapExchange exchange) {
         String filter = CoapTopics.topicOf(exchange.getRequestOptions().getUriPath(), PATH_SEGMENTS);
+        String identity = CoapIdentity.of(exchange.advanced().getRequest());
+        if (identity == null && !allowAnonymous) {
+            exchange.respond(ResponseCode.UNAUTHORIZED, "anonymous clients are not allowed; use DTLS with a pre-shared key",
+                    MediaTypeRegistry.TEXT_PLAIN);
+            return;
+        }
+        ClientPermissions permissions = broker.permissionsFor(null, identity);
         if (!exchange.getRequestOptions().hasObserve()) {
-            retained(exchange, filter);
+            retained(exchange, filter, permissions);
             return;
         }
         if (Topics.checkTopicFilter(filter) instanceof TopicCheck.Invalid invalid) {
@@ -83,7 +95,12 @@ final class SubscribeResource extends CoapResource {
         ObserveRelation relation = exchange.advanced().getRelation();
         if (relation != null && relation.isEstablished()) {
             // A notification: the latest message delivered for this filter.
-            exchange.respond(ResponseCode.CONTENT, latest(filter), MediaTypeRegistry.UNDEFINED);
+            exchange.respond(ResponseCode.CONTENT, latest(new Observation(identity, filter)), MediaTypeRegistry.UNDEFINED);
+            return;
+        }
+        if (!permissions.canSubscribe(filter)) {
+            exchange.respond(ResponseCode.FORBIDDEN, "not authorized to subscribe to this filter",
+                    MediaTypeRegistry.TEXT_PLAIN);
             return;
         }
         if (relationCount() >= maxObservers) {
@@ -91,15 +108,19 @@ final class SubscribeResource extends CoapResource {
             return;
         }
         // Registration: answer with the topic's retained message if it has one.
-        Optional<byte[]> current = Topics.hasWildcard(filter) ? Optional.empty()
+        Optional<byte[]> current = Topics.hasWildcard(filter) || !permissions.canReceive(filter) ? Optional.empty()
                 : broker.retainedMessage(filter).map(m -> m.payload());
         exchange.respond(ResponseCode.CONTENT, current.orElse(new byte[0]), MediaTypeRegistry.UNDEFINED);
     }
 
-    private void retained(CoapExchange exchange, String topic) {
+    private void retained(CoapExchange exchange, String topic, ClientPermissions permissions) {
         if (Topics.checkTopicName(topic) instanceof TopicCheck.Invalid invalid) {
             exchange.respond(ResponseCode.BAD_REQUEST, "topic: " + invalid.problem()
                     + " (a GET without Observe reads one topic's retained message)", MediaTypeRegistry.TEXT_PLAIN);
+            return;
+        }
+        if (!permissions.canReceive(topic)) {
+            exchange.respond(ResponseCode.FORBIDDEN, "not authorized to read this topic", MediaTypeRegistry.TEXT_PLAIN);
             return;
         }
         broker.retainedMessage(topic).ifPresentOrElse(
@@ -107,8 +128,8 @@ final class SubscribeResource extends CoapResource {
                 () -> exchange.respond(ResponseCode.NOT_FOUND, "no retained message", MediaTypeRegistry.TEXT_PLAIN));
     }
 
-    private synchronized byte[] latest(String filter) {
-        ObservedFilter entry = observed.get(filter);
+    private synchronized byte[] latest(Observation observation) {
+        ObservedFilter entry = observed.get(observation);
         return entry == null ? new byte[0] : entry.latest();
     }
 
@@ -116,22 +137,22 @@ final class SubscribeResource extends CoapResource {
         return relations;
     }
 
-    private synchronized void relationAdded(String filter) {
+    private synchronized void relationAdded(Observation observation) {
         relations++;
-        relationsPerFilter.merge(filter, 1, Integer::sum);
-        if (!observed.containsKey(filter)) {
-            ObservedFilter entry = new ObservedFilter(filter, broker, observerExecutor, this::notifyObservers);
-            observed.put(filter, entry);
+        relationsPerFilter.merge(observation, 1, Integer::sum);
+        if (!observed.containsKey(observation)) {
+            ObservedFilter entry = new ObservedFilter(observation, broker, observerExecutor, this::notifyObservers);
+            observed.put(observation, entry);
             entry.open();
         }
     }
 
-    private synchronized void relationRemoved(String filter) {
+    private synchronized void relationRemoved(Observation observation) {
         relations--;
-        int left = relationsPerFilter.merge(filter, -1, Integer::sum);
+        int left = relationsPerFilter.merge(observation, -1, Integer::sum);
         if (left <= 0) {
-            relationsPerFilter.remove(filter);
-            ObservedFilter entry = observed.remove(filter);
+            relationsPerFilter.remove(observation);
+            ObservedFilter entry = observed.remove(observation);
             if (entry != null) {
                 entry.close();
             }
@@ -139,8 +160,8 @@ final class SubscribeResource extends CoapResource {
     }
 
     /** Called from the observed filter's session: Californium re-runs handleGET per relation. */
-    private void notifyObservers(String filter) {
-        changed(relation -> filter.equals(filterOf(relation)));
+    private void notifyObservers(Observation observation) {
+        changed(relation -> observation.equals(observationOf(relation)));
     }
 
     synchronized void closeAll() {

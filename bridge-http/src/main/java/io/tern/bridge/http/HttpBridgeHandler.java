@@ -17,9 +17,13 @@ import io.tern.core.Broker;
 import io.tern.core.PublishOutcome;
 import io.tern.core.Publisher;
 import io.tern.core.ReasonCode;
+import io.tern.core.auth.AuthenticationOutcome;
+import io.tern.core.auth.Credentials;
+import io.netty.util.AttributeKey;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayDeque;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
@@ -41,9 +45,18 @@ final class HttpBridgeHandler extends SimpleChannelInboundHandler<FullHttpReques
     private final AtomicInteger inProgress = new AtomicInteger();
     private final JsonPublishParser jsonParser = new JsonPublishParser();
     private final RawPublishParser rawParser = new RawPublishParser();
+    private final boolean requireCredentials;
+    private final VerifiedCredentials verified = new VerifiedCredentials();
+    /**
+     * Requests of one connection that arrived while an earlier one waits for its password check;
+     * answered in order afterwards (pipelining stays safe).
+     */
+    private static final AttributeKey<ArrayDeque<FullHttpRequest>> WAITING = AttributeKey.valueOf("tern.http.waiting");
 
-    HttpBridgeHandler(Broker broker, Supplier<HealthReport> health, Supplier<String> metrics, int maxConcurrentRequests) {
+    HttpBridgeHandler(Broker broker, Supplier<HealthReport> health, Supplier<String> metrics, int maxConcurrentRequests,
+                      boolean requireCredentials) {
         this.broker = broker;
+        this.requireCredentials = requireCredentials;
         this.health = health;
         this.metrics = metrics;
         this.maxConcurrentRequests = maxConcurrentRequests;
@@ -51,6 +64,49 @@ final class HttpBridgeHandler extends SimpleChannelInboundHandler<FullHttpReques
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+        ArrayDeque<FullHttpRequest> waiting = ctx.channel().attr(WAITING).get();
+        if (waiting != null) {
+            waiting.add(request.retain());
+            return;
+        }
+        handle(ctx, request);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        ArrayDeque<FullHttpRequest> waiting = ctx.channel().attr(WAITING).getAndSet(null);
+        if (waiting != null) {
+            waiting.forEach(FullHttpRequest::release);
+        }
+        ctx.fireChannelInactive();
+    }
+
+    /** Handles requests held back behind a password check, until done or another one must wait. */
+    private void drainWaiting(ChannelHandlerContext ctx) {
+        ArrayDeque<FullHttpRequest> waiting = ctx.channel().attr(WAITING).get();
+        if (waiting == null) {
+            return;
+        }
+        ctx.channel().attr(WAITING).set(null);
+        FullHttpRequest next;
+        while ((next = waiting.poll()) != null) {
+            try {
+                handle(ctx, next);
+            } finally {
+                next.release();
+            }
+            ArrayDeque<FullHttpRequest> again = ctx.channel().attr(WAITING).get();
+            if (again != null) {
+                again.addAll(waiting); // a later request waits for a check again: keep the rest in order
+                return;
+            }
+        }
+        if (ctx.channel().isActive()) {
+            ctx.channel().config().setAutoRead(true);
+        }
+    }
+
+    private void handle(ChannelHandlerContext ctx, FullHttpRequest request) {
         if (!request.decoderResult().isSuccess()) {
             respond(ctx, request, HttpResponses.error(HttpResponseStatus.BAD_REQUEST, "bad_request", null,
                     "malformed HTTP request"), true);
@@ -63,9 +119,20 @@ final class HttpBridgeHandler extends SimpleChannelInboundHandler<FullHttpReques
                     "too many concurrent requests; retry later"), false);
             return;
         }
+        Identity identity = identify(ctx, request);
+        if (identity instanceof Identity.Pending pending) {
+            waitForCheck(ctx, request, pending);
+            return;
+        }
+        answer(ctx, request, identity);
+    }
+
+    /** Routes and responds; releases the concurrency slot once the response is written. */
+    private void answer(ChannelHandlerContext ctx, FullHttpRequest request, Identity identity) {
         FullHttpResponse response;
         try {
-            response = route(ctx, request);
+            response = identity instanceof Identity.Refused refused ? refused.response()
+                    : route(ctx, request, ((Identity.Known) identity).username());
         } catch (RuntimeException e) {
             LOG.error("http_request_failed uri={} error={}", request.uri(), e.toString());
             response = HttpResponses.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal_error", null,
@@ -74,7 +141,87 @@ final class HttpBridgeHandler extends SimpleChannelInboundHandler<FullHttpReques
         respond(ctx, request, response, false).addListener(f -> inProgress.decrementAndGet());
     }
 
-    private FullHttpResponse route(ChannelHandlerContext ctx, FullHttpRequest request) {
+    /** Who sent a request that publishes: known now, refused, or waiting for the authenticator. */
+    private sealed interface Identity {
+        record Known(String username) implements Identity {
+        }
+
+        record Refused(FullHttpResponse response) implements Identity {
+        }
+
+        record Pending(String header, Credentials credentials) implements Identity {
+        }
+    }
+
+    private Identity identify(ChannelHandlerContext ctx, FullHttpRequest request) {
+        if (!isPublish(request)) {
+            return new Identity.Known(null); // health and metrics are open
+        }
+        String header = request.headers().get(HttpHeaderNames.AUTHORIZATION);
+        if (header == null) {
+            return requireCredentials ? new Identity.Refused(unauthorized("credentials required (HTTP Basic)"))
+                    : new Identity.Known(null);
+        }
+        VerifiedCredentials.Verified known = verified.lookup(header);
+        if (known != null) {
+            return new Identity.Known(known.username());
+        }
+        Credentials credentials = HttpCredentials.parse(header, hostOf(ctx));
+        if (credentials == null) {
+            return new Identity.Refused(unauthorized("Authorization must be Basic or Bearer"));
+        }
+        return new Identity.Pending(header, credentials);
+    }
+
+    /** Stops reading until the authenticator answers; later requests of this connection queue behind. */
+    private void waitForCheck(ChannelHandlerContext ctx, FullHttpRequest request, Identity.Pending pending) {
+        ctx.channel().attr(WAITING).set(new ArrayDeque<>());
+        ctx.channel().config().setAutoRead(false);
+        request.retain();
+        broker.authenticate(pending.credentials()).whenComplete((outcome, error) -> ctx.executor().execute(() -> {
+            try {
+                Identity identity;
+                if (outcome instanceof AuthenticationOutcome.Allowed allowed) {
+                    verified.remember(pending.header(), allowed.username());
+                    identity = new Identity.Known(allowed.username());
+                } else if (outcome instanceof AuthenticationOutcome.Denied denied
+                        && denied.reasonCode() == ReasonCode.SERVER_BUSY) {
+                    identity = new Identity.Refused(HttpResponses.error(HttpResponseStatus.SERVICE_UNAVAILABLE,
+                            "overloaded", null, denied.reason()));
+                } else {
+                    identity = new Identity.Refused(unauthorized("bad username or password"));
+                }
+                if (ctx.channel().isActive()) {
+                    answer(ctx, request, identity);
+                } else {
+                    inProgress.decrementAndGet();
+                }
+            } finally {
+                request.release();
+                drainWaiting(ctx);
+            }
+        }));
+    }
+
+    private static FullHttpResponse unauthorized(String message) {
+        FullHttpResponse response = HttpResponses.error(HttpResponseStatus.UNAUTHORIZED, "unauthorized",
+                "Authorization", message);
+        response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Basic realm=\"tern\", charset=\"UTF-8\"");
+        return response;
+    }
+
+    private static boolean isPublish(FullHttpRequest request) {
+        String path = new QueryStringDecoder(request.uri()).rawPath();
+        return request.method().equals(HttpMethod.POST)
+                && (path.equals("/publish") || path.startsWith(RawPublishParser.PREFIX));
+    }
+
+    private static String hostOf(ChannelHandlerContext ctx) {
+        return ctx.channel().remoteAddress() instanceof java.net.InetSocketAddress inet && inet.getAddress() != null
+                ? inet.getAddress().getHostAddress() : String.valueOf(ctx.channel().remoteAddress());
+    }
+
+    private FullHttpResponse route(ChannelHandlerContext ctx, FullHttpRequest request, String username) {
         QueryStringDecoder uri = new QueryStringDecoder(request.uri());
         String path = uri.rawPath();
         HttpMethod method = request.method();
@@ -86,13 +233,13 @@ final class HttpBridgeHandler extends SimpleChannelInboundHandler<FullHttpReques
                 return HttpResponses.error(HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
                         "Content-Type", "POST /publish takes application/json; use POST /publish/{topic} for raw bodies");
             }
-            return publish(ctx, jsonParser.parse(body(request), broker.now()));
+            return publish(ctx, jsonParser.parse(body(request), broker.now()), username);
         }
         if (path.startsWith(RawPublishParser.PREFIX)) {
             if (!method.equals(HttpMethod.POST)) {
                 return methodNotAllowed("POST");
             }
-            return publish(ctx, rawParser.parse(path, uri.parameters(), body(request), broker.now()));
+            return publish(ctx, rawParser.parse(path, uri.parameters(), body(request), broker.now()), username);
         }
         if (path.equals("/health")) {
             return method.equals(HttpMethod.GET) ? health() : methodNotAllowed("GET");
@@ -121,13 +268,13 @@ final class HttpBridgeHandler extends SimpleChannelInboundHandler<FullHttpReques
         return bytes;
     }
 
-    private FullHttpResponse publish(ChannelHandlerContext ctx, PublishRequest parsed) {
+    private FullHttpResponse publish(ChannelHandlerContext ctx, PublishRequest parsed, String username) {
         if (parsed instanceof PublishRequest.Invalid invalid) {
             return HttpResponses.error(HttpResponseStatus.valueOf(invalid.status()), "invalid_request", invalid.field(),
                     invalid.message());
         }
         PublishRequest.Valid valid = (PublishRequest.Valid) parsed;
-        PublishOutcome outcome = broker.publish(valid.message(), new Publisher(null, null, "http"));
+        PublishOutcome outcome = broker.publish(valid.message(), new Publisher(null, username, "http"));
         if (outcome instanceof PublishOutcome.Rejected rejected) {
             return rejection(rejected);
         }

@@ -50,7 +50,7 @@ class ConcurrencyLimitTest {
     @Test
     void requestsBeyondTheLimitGet503UntilResponsesAreWritten() {
         SlowClient client = new SlowClient();
-        HttpBridgeHandler handler = new HttpBridgeHandler(broker, () -> new HealthReport(true, Map.of()), () -> "", 2);
+        HttpBridgeHandler handler = new HttpBridgeHandler(broker, () -> new HealthReport(true, Map.of()), () -> "", 2, false);
         EmbeddedChannel channel = new EmbeddedChannel(client, handler);
         for (int i = 0; i < 3; i++) {
             channel.writeInbound(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/health"));

@@ -10,6 +10,7 @@ import io.tern.core.message.QoS;
 import io.tern.core.session.QueueOverflowPolicy;
 import io.tern.core.session.Session;
 import io.tern.mqtt.MqttTailSettings;
+import io.tern.netty.TlsSettings;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -186,7 +187,29 @@ public final class ConfigLoader {
         WebSocketListenerConfig websocket = webSocketListener(listeners);
         HttpListenerConfig http = httpListener(listeners);
         CoapListenerConfig coap = coapListener(listeners);
+        TlsListenerConfig tls = tlsListener(listeners, "tls", 8883, false);
+        TlsListenerConfig websocketTls = tlsListener(listeners, "websocket_tls", 8084, true);
+        TlsListenerConfig https = tlsListener(listeners, "https", 8443, false);
         listeners.rejectUnknownKeys();
+
+        ConfigSection authSection = root.section("auth");
+        Path passwordFile = readableFile(authSection, "password_file", "auth.password_file");
+        Path aclFile = readableFile(authSection, "acl_file", "auth.acl_file");
+        boolean allowAnonymous = authSection.bool("allow_anonymous", passwordFile == null);
+        authSection.rejectUnknownKeys();
+        AuthConfig auth = new AuthConfig(allowAnonymous, passwordFile, aclFile);
+
+        ConfigSection limitsSection = root.section("limits");
+        BrokerSettings.TopicLimits topicDefaults = BrokerSettings.TopicLimits.defaults();
+        int perAddress = limitsSection.intValue("max_connections_per_address", 10_000, 0, 10_000_000);
+        int ratePerAddress = limitsSection.intValue("max_connection_rate_per_address", 0, 0, 1_000_000);
+        int publishRate = limitsSection.intValue("max_publish_rate", 0, 0, 10_000_000);
+        int maxSubscriptions = limitsSection.intValue("max_subscriptions_per_session",
+                topicDefaults.maxSubscriptionsPerSession(), 1, 10_000_000);
+        int maxTopicLength = limitsSection.intValue("max_topic_length", topicDefaults.maxTopicLength(), 1, 65_535);
+        int maxTopicLevels = limitsSection.intValue("max_topic_levels", topicDefaults.maxTopicLevels(), 1, 65_535);
+        limitsSection.rejectUnknownKeys();
+        LimitsConfig limits = new LimitsConfig(perAddress, ratePerAddress, publishRate);
 
         ConfigSection mqtt = root.section("mqtt");
         MqttTailSettings defaults = MqttTailSettings.defaults();
@@ -232,11 +255,12 @@ public final class ConfigLoader {
         root.rejectUnknownKeys();
 
         MqttTailSettings tail = new MqttTailSettings(maxPacketSize, connectTimeout * 1000, receiveMaximum,
-                topicAliasMaximum, serverKeepAlive, maxKeepAlive, responseInformation);
+                topicAliasMaximum, serverKeepAlive, maxKeepAlive, responseInformation, publishRate);
         BrokerSettings broker = new BrokerSettings(maxQueued, policy, queueQos0, maxInflight, maxExpiry,
-                Math.min(persistentExpiry, maxExpiry), QoS.of(maxQos), retainAvailable, offlineThreads);
-        return new TernConfig(tcp, websocket, http, coap, tail, broker, ioThreads, sysInterval,
-                new LoggingConfig(format, levels));
+                Math.min(persistentExpiry, maxExpiry), QoS.of(maxQos), retainAvailable, offlineThreads,
+                new BrokerSettings.TopicLimits(maxSubscriptions, maxTopicLength, maxTopicLevels));
+        return new TernConfig(tcp, websocket, http, coap, tls, websocketTls, https, auth, limits, tail, broker,
+                ioThreads, sysInterval, new LoggingConfig(format, levels));
     }
 
     private static WebSocketListenerConfig webSocketListener(ConfigSection listeners) throws ConfigException {
@@ -271,6 +295,48 @@ public final class ConfigLoader {
         section.rejectUnknownKeys();
         return new CoapListenerConfig(new ListenerConfig(enabled, host, port, null, 0), maxPayload, maxObservers,
                 checkSeconds, checkCount, dtlsEnabled, dtlsPort, keys);
+    }
+
+    /**
+     * A TLS listener: the plain listener's keys plus cert, key, client_ca,
+     * require_client_certificate and use_identity_as_username. The files must be readable when
+     * the listener is enabled.
+     */
+    private static TlsListenerConfig tlsListener(ConfigSection listeners, String name, int defaultPort, boolean hasPath)
+            throws ConfigException {
+        ConfigSection section = listeners.section(name);
+        String key = "listeners." + name;
+        ListenerConfig listener = listener(listeners.has(name), section, name, defaultPort, hasPath);
+        Path cert = readableFile(section, "cert", key + ".cert");
+        Path privateKey = readableFile(section, "key", key + ".key");
+        Path clientCa = readableFile(section, "client_ca", key + ".client_ca");
+        boolean require = section.bool("require_client_certificate", true);
+        boolean identity = section.bool("use_identity_as_username", false);
+        section.rejectUnknownKeys();
+        if (listener.enabled() && (cert == null || privateKey == null)) {
+            throw new ConfigException(key + ".cert: the listener is enabled, so cert and key (PEM files) are required");
+        }
+        if (identity && clientCa == null) {
+            throw new ConfigException(key + ".use_identity_as_username: needs client_ca, so that client certificates "
+                    + "are verified");
+        }
+        return new TlsListenerConfig(key, listener, new TlsSettings(cert, privateKey, clientCa, require, identity));
+    }
+
+    /** A file path that must exist and be readable now (so check-config catches it); empty or absent gives null. */
+    private static Path readableFile(ConfigSection section, String name, String key) throws ConfigException {
+        String value = section.string(name, "");
+        if (value.isBlank()) {
+            return null;
+        }
+        Path path = Path.of(value);
+        if (!Files.isRegularFile(path)) {
+            throw new ConfigException(key + ": no such file: " + value);
+        }
+        if (!Files.isReadable(path)) {
+            throw new ConfigException(key + ": cannot read " + value + " (permission denied)");
+        }
+        return path;
     }
 
     private static HttpListenerConfig httpListener(ConfigSection listeners) throws ConfigException {

@@ -14,6 +14,11 @@ public record TernConfig(
         WebSocketListenerConfig websocket,
         HttpListenerConfig http,
         CoapListenerConfig coap,
+        TlsListenerConfig tls,
+        TlsListenerConfig websocketTls,
+        TlsListenerConfig https,
+        AuthConfig auth,
+        LimitsConfig limits,
         MqttTailSettings mqtt,
         BrokerSettings broker,
         int ioThreads,
@@ -21,6 +26,7 @@ public record TernConfig(
         LoggingConfig logging) {
 
     public TernConfig withLogging(LoggingConfig newLogging) {
-        return new TernConfig(tcp, websocket, http, coap, mqtt, broker, ioThreads, sysIntervalSeconds, newLogging);
+        return new TernConfig(tcp, websocket, http, coap, tls, websocketTls, https, auth, limits, mqtt, broker,
+                ioThreads, sysIntervalSeconds, newLogging);
     }
 }

@@ -2,9 +2,11 @@ package io.tern.transport.tcp;
 
 import io.tern.core.Broker;
 import io.tern.mqtt.MqttTail;
+import io.tern.netty.AddressLimiter;
 import io.tern.netty.ConnectionLimiter;
 import io.tern.netty.EventLoops;
 import io.tern.netty.ListenerChannels;
+import io.tern.netty.TlsContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,8 +21,21 @@ public final class TcpListener implements AutoCloseable {
     private final EventLoops loops;
     private final ConnectionLimiter limiter;
     private final ListenerChannels channels = new ListenerChannels("tern-tcp");
+    private final TlsContext tls;
+    private final AddressLimiter addressLimiter;
 
     public TcpListener(TcpSettings settings, Broker broker, MqttTail tail, EventLoops loops) {
+        this(settings, broker, tail, loops, null, null);
+    }
+
+    /**
+     * @param tls            MQTT over TLS (the :8883 listener) when not null
+     * @param addressLimiter per-IP limits shared with the other MQTT listeners, or null
+     */
+    public TcpListener(TcpSettings settings, Broker broker, MqttTail tail, EventLoops loops, TlsContext tls,
+                       AddressLimiter addressLimiter) {
+        this.tls = tls;
+        this.addressLimiter = addressLimiter;
         this.settings = settings;
         this.tail = tail;
         this.loops = loops;
@@ -29,11 +44,15 @@ public final class TcpListener implements AutoCloseable {
 
     /** Binds and returns the bound address (port 0 resolves to the real port). */
     public InetSocketAddress start() throws InterruptedException {
-        InetSocketAddress bound = channels.bind(loops, settings.host(), settings.port(), channel -> {
+        String transport = tls == null ? "tcp" : "tls";
+        InetSocketAddress bound = channels.bind(loops, settings.host(), settings.port(), tls, channel -> {
             channel.pipeline().addLast("connection-limit", limiter);
-            tail.install(channel.pipeline(), "tcp");
+            if (addressLimiter != null && addressLimiter.isActive()) {
+                channel.pipeline().addLast("address-limit", addressLimiter);
+            }
+            tail.install(channel.pipeline(), transport);
         });
-        LOG.info("listener_started protocol=mqtt transport=tcp address={}:{} epoll={}",
+        LOG.info("listener_started protocol=mqtt transport={} address={}:{} epoll={}", transport,
                 bound.getHostString(), bound.getPort(), loops.isEpoll());
         return bound;
     }

@@ -13,9 +13,11 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.tern.core.Broker;
 import io.tern.mqtt.MqttTail;
+import io.tern.netty.AddressLimiter;
 import io.tern.netty.ConnectionLimiter;
 import io.tern.netty.EventLoops;
 import io.tern.netty.ListenerChannels;
+import io.tern.netty.TlsContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,7 +40,21 @@ public final class WebSocketListener implements AutoCloseable {
     private final ConnectionLimiter limiter;
     private final ListenerChannels channels = new ListenerChannels("tern-ws");
 
+    private final TlsContext tls;
+    private final AddressLimiter addressLimiter;
+
     public WebSocketListener(WebSocketSettings settings, Broker broker, MqttTail tail, EventLoops loops) {
+        this(settings, broker, tail, loops, null, null);
+    }
+
+    /**
+     * @param tls            secure WebSocket (wss) when not null
+     * @param addressLimiter per-IP limits shared with the other MQTT listeners, or null
+     */
+    public WebSocketListener(WebSocketSettings settings, Broker broker, MqttTail tail, EventLoops loops,
+                             TlsContext tls, AddressLimiter addressLimiter) {
+        this.tls = tls;
+        this.addressLimiter = addressLimiter;
         this.settings = settings;
         this.tail = tail;
         this.loops = loops;
@@ -57,8 +73,13 @@ public final class WebSocketListener implements AutoCloseable {
                 .dropPongFrames(true)
                 .handshakeTimeoutMillis(settings.upgradeTimeoutMillis())
                 .build();
-        InetSocketAddress bound = channels.bind(loops, settings.host(), settings.port(), channel -> channel.pipeline()
-                .addLast("connection-limit", limiter)
+        InetSocketAddress bound = channels.bind(loops, settings.host(), settings.port(), tls, channel -> {
+            channel.pipeline().addLast("connection-limit", limiter);
+            if (addressLimiter != null && addressLimiter.isActive()) {
+                // Counted by the socket's peer: behind a proxy that is the proxy, so raise the limit there.
+                channel.pipeline().addLast("address-limit", addressLimiter);
+            }
+            channel.pipeline()
                 .addLast("http-codec", new HttpServerCodec())
                 .addLast("http-aggregator", new HttpObjectAggregator(MAX_UPGRADE_REQUEST_BYTES))
                 .addLast("upgrade-timeout", new IdleStateHandler(settings.upgradeTimeoutMillis(), 0, 0,
@@ -66,8 +87,9 @@ public final class WebSocketListener implements AutoCloseable {
                 .addLast("upgrade-guard", new UpgradeGuard(settings))
                 .addLast("ws-protocol", new WebSocketServerProtocolHandler(protocol))
                 .addLast("ws-aggregator", new WebSocketFrameAggregator(settings.maxMessageBytes()))
-                .addLast("ws-upgraded", new OnUpgrade()));
-        LOG.info("listener_started protocol=mqtt transport=websocket address={}:{} path={}",
+                .addLast("ws-upgraded", new OnUpgrade());
+        });
+        LOG.info("listener_started protocol=mqtt transport=websocket tls={} address={}:{} path={}", tls != null,
                 bound.getHostString(), bound.getPort(), settings.path());
         return bound;
     }
@@ -82,7 +104,7 @@ public final class WebSocketListener implements AutoCloseable {
                 pipeline.remove(this);
                 pipeline.addLast("ws-frames-in", new FrameCodec.Inbound());
                 pipeline.addLast("ws-frames-out", new FrameCodec.Outbound());
-                tail.install(pipeline, "ws");
+                tail.install(pipeline, tls == null ? "ws" : "wss");
                 return;
             }
             if (event instanceof IdleStateEvent) {
