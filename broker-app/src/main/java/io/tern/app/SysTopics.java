@@ -90,7 +90,7 @@ final class SysTopics implements AutoCloseable {
 
     private void publish(String suffix, String value) {
         broker.publish(Message.of("$SYS/broker/" + suffix, value.getBytes(StandardCharsets.UTF_8),
-                QoS.AT_MOST_ONCE, true), new Publisher(null, null, PROTOCOL));
+                QoS.AT_MOST_ONCE, true), Publisher.broker(PROTOCOL));
     }
 
     /** Sum over all tag values; the received count leaves out $SYS's own messages. */

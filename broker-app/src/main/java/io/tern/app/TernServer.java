@@ -6,7 +6,7 @@ import io.tern.app.config.TernConfig;
 import io.tern.app.config.TlsListenerConfig;
 import io.tern.app.config.WebSocketListenerConfig;
 import io.tern.core.auth.AuthFileException;
-import io.tern.netty.AddressLimiter;
+import io.tern.netty.ConnectionGate;
 import io.tern.netty.TlsContext;
 import io.tern.bridge.coap.CoapBridge;
 import io.tern.bridge.coap.CoapSettings;
@@ -50,7 +50,7 @@ public final class TernServer implements AutoCloseable {
     private final Map<String, HealthReport.ListenerState> listenerStates = new LinkedHashMap<>();
     private volatile Lifecycle lifecycle = Lifecycle.STARTING;
     private final Security security;
-    private final AddressLimiter addressLimiter;
+    private final ConnectionGate connectionGate;
     private final List<TlsContext> tlsContexts = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Map<String, InetSocketAddress> addresses = new java.util.concurrent.ConcurrentHashMap<>();
     private TcpListener tcp;
@@ -80,7 +80,7 @@ public final class TernServer implements AutoCloseable {
         int ioThreads = config.ioThreads() > 0 ? config.ioThreads() : Runtime.getRuntime().availableProcessors();
         this.loops = new EventLoops(ioThreads);
         this.tail = new MqttTail(broker, config.mqtt());
-        this.addressLimiter = new AddressLimiter(config.limits().maxConnectionsPerAddress(),
+        this.connectionGate = new ConnectionGate(config.limits().maxConnections(), config.limits().maxConnectionsPerAddress(),
                 config.limits().maxConnectionRatePerAddress(), broker.metrics());
     }
 
@@ -157,7 +157,7 @@ public final class TernServer implements AutoCloseable {
             return null;
         }
         TcpListener started = new TcpListener(new TcpSettings(listener.host(), listener.port(), listener.maxConnections()),
-                broker, tail, loops, tlsConfig == null ? null : tlsContext(tlsConfig), addressLimiter);
+                broker, tail, loops, tlsConfig == null ? null : tlsContext(tlsConfig), connectionGate);
         listenerUp(name, started.start());
         return started;
     }
@@ -172,7 +172,7 @@ public final class TernServer implements AutoCloseable {
         WebSocketListener started = new WebSocketListener(new WebSocketSettings(listener.host(), listener.port(),
                 listener.path(), listener.maxConnections(), ws.maxFrameBytes(), ws.maxMessageBytes(),
                 ws.allowedOrigins(), ws.trustedProxies(), config.mqtt().connectTimeoutMillis()), broker, tail, loops,
-                tlsConfig == null ? null : tlsContext(tlsConfig), addressLimiter);
+                tlsConfig == null ? null : tlsContext(tlsConfig), connectionGate);
         listenerUp(name, started.start());
         return started;
     }

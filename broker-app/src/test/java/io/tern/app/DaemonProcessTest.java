@@ -90,28 +90,8 @@ class DaemonProcessTest {
         Path file = dir.resolve("tern.yaml");
         Files.writeString(file, "listeners:\n  tcp: { host: 127.0.0.1, port: 0 }\n");
         Process process = start("--config", file.toString());
-        java.util.concurrent.BlockingQueue<String> lines = new java.util.concurrent.LinkedBlockingQueue<>();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader in = new BufferedReader(
-                    new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = in.readLine()) != null) {
-                    lines.add(line);
-                }
-            } catch (IOException ignored) {
-                // process ended
-            }
-        });
-        reader.start();
-        int port = -1;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (port < 0 && System.nanoTime() < deadline) {
-            String line = lines.poll(1, TimeUnit.SECONDS);
-            Matcher m = line == null ? null : BOUND.matcher(line);
-            if (m != null && m.find()) {
-                port = Integer.parseInt(m.group(1));
-            }
-        }
+        java.util.concurrent.BlockingQueue<String> lines = linesOf(process);
+        int port = boundPort(lines);
         assertThat(port).as("bound port from the listener_started line").isPositive();
         List<Throwable> causes = new CopyOnWriteArrayList<>();
         Mqtt5BlockingClient client = MqttClient.builder().useMqttVersion5().identifier("to-be-told")
@@ -127,8 +107,7 @@ class DaemonProcessTest {
         assertThat(causes.get(0)).isInstanceOf(Mqtt5DisconnectException.class);
         assertThat(((Mqtt5DisconnectException) causes.get(0)).getMqttMessage().getReasonCode())
                 .isEqualTo(Mqtt5DisconnectReasonCode.SERVER_SHUTTING_DOWN);
-        reader.join(5_000);
-        assertThat(lines).anyMatch(l -> l.contains("shutdown_complete"));
+        awaitLine(lines, "shutdown_complete");
     }
 
     @Test
@@ -181,18 +160,7 @@ class DaemonProcessTest {
         Path file = dir.resolve("tern.yaml");
         Files.writeString(file, "listeners:\n  tcp: { host: 127.0.0.1, port: 0 }\n");
         Process process = start("--config", file.toString());
-        java.util.concurrent.BlockingQueue<String> lines = new java.util.concurrent.LinkedBlockingQueue<>();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = in.readLine()) != null) {
-                    lines.add(line);
-                }
-            } catch (IOException ignored) {
-                // ended
-            }
-        });
-        reader.start();
+        java.util.concurrent.BlockingQueue<String> lines = linesOf(process);
         awaitLine(lines, "broker_started");
         Files.writeString(file, "listeners:\n  tcp: { host: 127.0.0.1, port: 0 }\nlogging: { levels: { io.tern: debug } }\n");
         hangUp(process);
@@ -203,6 +171,82 @@ class DaemonProcessTest {
         process.toHandle().destroy();
         assertThat(process.waitFor(10, TimeUnit.SECONDS)).isTrue();
         assertThat(process.exitValue()).isZero();
+    }
+
+    /** The passwd command as a real process, then SIGHUP: a new user gets in without a restart. */
+    @Test
+    void passwdThenSighupLetsANewUserInAndABadFileKeepsTheOldOnes(@TempDir Path dir) throws Exception {
+        Path passwd = dir.resolve("passwd");
+        assertThat(passwd("pw-alice", passwd.toString(), "alice")).isZero();
+        Path file = dir.resolve("tern.yaml");
+        Files.writeString(file, "listeners:\n  tcp: { host: 127.0.0.1, port: 0 }\nauth: { password_file: " + passwd + " }\n");
+        Process process = start("--config", file.toString());
+        java.util.concurrent.BlockingQueue<String> lines = linesOf(process);
+        int port = boundPort(lines);
+        awaitLine(lines, "broker_started");
+        assertThat(login(port, "alice", "pw-alice")).isTrue();
+        assertThat(login(port, "bob", "pw-bob")).isFalse();
+
+        assertThat(passwd("pw-bob", passwd.toString(), "bob")).isZero();
+        hangUp(process);
+        awaitLine(lines, "auth_reloaded");
+        assertThat(login(port, "bob", "pw-bob")).isTrue();
+
+        Files.writeString(passwd, "bob:not-a-hash\n");
+        hangUp(process);
+        assertThat(awaitLine(lines, "auth_reload_failed")).contains("line 1");
+        assertThat(login(port, "alice", "pw-alice")).isTrue();
+        process.toHandle().destroy();
+        assertThat(process.waitFor(10, TimeUnit.SECONDS)).isTrue();
+    }
+
+    /** Runs {@code tern passwd ARGS} with the password on stdin (not a terminal). */
+    private int passwd(String password, String... args) throws Exception {
+        List<String> all = new java.util.ArrayList<>(List.of("passwd", "--iterations", "1000"));
+        all.addAll(List.of(args));
+        Process process = start(all.toArray(String[]::new));
+        process.getOutputStream().write((password + "\n").getBytes(StandardCharsets.UTF_8));
+        process.getOutputStream().close();
+        assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        return process.exitValue();
+    }
+
+    private static boolean login(int port, String user, String password) {
+        Mqtt5BlockingClient client = MqttClient.builder().useMqttVersion5().identifier("daemon-" + user)
+                .serverHost("127.0.0.1").serverPort(port).buildBlocking();
+        try {
+            client.connectWith().simpleAuth().username(user).password(password.getBytes(StandardCharsets.UTF_8))
+                    .applySimpleAuth().send();
+            client.disconnect();
+            return true;
+        } catch (com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException refused) {
+            return false;
+        }
+    }
+
+    /** The port of the first listener_started line. */
+    private static int boundPort(java.util.concurrent.BlockingQueue<String> lines) throws Exception {
+        Matcher bound = BOUND.matcher(awaitLine(lines, "listener_started"));
+        assertThat(bound.find()).as("bound port from the listener_started line").isTrue();
+        return Integer.parseInt(bound.group(1));
+    }
+
+    /** The process's output lines, read on a thread of their own as they come. */
+    private static java.util.concurrent.BlockingQueue<String> linesOf(Process process) {
+        java.util.concurrent.BlockingQueue<String> lines = new java.util.concurrent.LinkedBlockingQueue<>();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                    lines.add(line);
+                }
+            } catch (IOException ignored) {
+                // ended
+            }
+        }, "daemon-output");
+        reader.setDaemon(true);
+        reader.start();
+        return lines;
     }
 
     private static void hangUp(Process process) throws Exception {

@@ -56,6 +56,7 @@ class SecurityEndToEndTest extends ClientSupport {
             topic write shared/inbox
             user admin
             topic readwrite #
+            topic read $SYS/#
             pattern readwrite devices/%c/#
             pattern read users/%u/#
             """;
@@ -191,6 +192,15 @@ class SecurityEndToEndTest extends ClientSupport {
         admin.publishWith().topic("alice/news").payload(bytes("x")).qos(MqttQos.AT_LEAST_ONCE).send();
         expectOnly(publishes, "alice/marker", "alice/profile", "alice/news");
         assertThat(broker().counter("tern.messages.dropped", "reason", "not_authorized")).isEqualTo(2);
+    }
+
+    @Test
+    void theBrokersOwnSysTopicsNeedNoAclRuleToPublishOnlyToRead() throws Exception {
+        Mqtt5BlockingClient admin = v5As("admin-sys", "admin", "root-pw");
+        var publishes = subscribe(admin, "$SYS/broker/version");
+        assertThat(publishes.receive(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isPresent();
+        Mqtt5BlockingClient alice = v5As("alice-sys", "alice", "wonderland");
+        assertThatThrownBy(() -> alice.subscribeWith().topicFilter("$SYS/#").send()).isInstanceOf(Mqtt5SubAckException.class);
     }
 
     @Test

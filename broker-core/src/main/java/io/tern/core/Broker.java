@@ -161,7 +161,7 @@ public final class Broker implements AutoCloseable {
         if (check instanceof TopicCheck.Invalid invalid) {
             return new PublishOutcome.Rejected(ReasonCode.TOPIC_NAME_INVALID, invalid.problem());
         }
-        String tooBig = exceedsTopicLimits(message.topic());
+        String tooBig = publisher.isBroker() ? null : exceedsTopicLimits(message.topic());
         if (tooBig != null) {
             return new PublishOutcome.Rejected(ReasonCode.TOPIC_NAME_INVALID, "topic name has " + tooBig);
         }

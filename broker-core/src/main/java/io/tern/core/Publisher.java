@@ -19,7 +19,17 @@ public record Publisher(String clientId, String username, String protocol, Clien
     }
 
     public static Publisher internal() {
-        return new Publisher(null, null, "internal");
+        return broker("internal");
+    }
+
+    /** The broker itself ($SYS topics, embedded use): not a client, so no ACL or client limits apply. */
+    public static Publisher broker(String protocol) {
+        return new Publisher(null, null, protocol, ClientPermissions.ALL);
+    }
+
+    /** Whether this is the broker publishing (see {@link #broker}), not a client or bridge request. */
+    public boolean isBroker() {
+        return clientId == null && username == null && permissions == ClientPermissions.ALL;
     }
 
     public static Publisher mqttClient(String clientId, String username) {

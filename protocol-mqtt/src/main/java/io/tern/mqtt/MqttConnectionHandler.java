@@ -28,7 +28,7 @@ import io.tern.core.Backpressure;
 import io.tern.core.Broker;
 import io.tern.core.PublishOutcome;
 import io.tern.core.Publisher;
-import io.tern.netty.AddressLimiter;
+import io.tern.netty.ConnectionGate;
 import io.tern.netty.TlsIdentity;
 import io.tern.core.ReasonCode;
 import io.tern.core.SubscriptionRequest;
@@ -287,7 +287,7 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
             return;
         }
         ConnectPlan.Accept accept = (ConnectPlan.Accept) connectPlan;
-        ReasonCode refusal = ctx.channel().attr(AddressLimiter.REFUSE_AT_CONNECT).get();
+        ReasonCode refusal = ctx.channel().attr(ConnectionGate.REFUSE_AT_CONNECT).get();
         if (refusal != null) {
             adapter = accept.adapter();
             refuseConnect(refusal, "too many connections from this address per second");

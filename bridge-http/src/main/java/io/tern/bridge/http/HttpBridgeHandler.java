@@ -24,6 +24,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
@@ -239,7 +241,15 @@ final class HttpBridgeHandler extends SimpleChannelInboundHandler<FullHttpReques
             if (!method.equals(HttpMethod.POST)) {
                 return methodNotAllowed("POST");
             }
-            return publish(ctx, rawParser.parse(path, uri.parameters(), body(request), broker.now()), username);
+            Map<String, List<String>> parameters;
+            try {
+                parameters = uri.parameters();
+            } catch (IllegalArgumentException e) {
+                // Bad percent-encoding in the query (found by HttpFuzzTest): the client's mistake, not ours.
+                return HttpResponses.error(HttpResponseStatus.BAD_REQUEST, "invalid_request", "query",
+                        "the query string is not valid percent-encoding");
+            }
+            return publish(ctx, rawParser.parse(path, parameters, body(request), broker.now()), username);
         }
         if (path.equals("/health")) {
             return method.equals(HttpMethod.GET) ? health() : methodNotAllowed("GET");

@@ -201,6 +201,7 @@ public final class ConfigLoader {
 
         ConfigSection limitsSection = root.section("limits");
         BrokerSettings.TopicLimits topicDefaults = BrokerSettings.TopicLimits.defaults();
+        int maxConnections = limitsSection.intValue("max_connections", 0, 0, 10_000_000);
         int perAddress = limitsSection.intValue("max_connections_per_address", 10_000, 0, 10_000_000);
         int ratePerAddress = limitsSection.intValue("max_connection_rate_per_address", 0, 0, 1_000_000);
         int publishRate = limitsSection.intValue("max_publish_rate", 0, 0, 10_000_000);
@@ -209,7 +210,7 @@ public final class ConfigLoader {
         int maxTopicLength = limitsSection.intValue("max_topic_length", topicDefaults.maxTopicLength(), 1, 65_535);
         int maxTopicLevels = limitsSection.intValue("max_topic_levels", topicDefaults.maxTopicLevels(), 1, 65_535);
         limitsSection.rejectUnknownKeys();
-        LimitsConfig limits = new LimitsConfig(perAddress, ratePerAddress, publishRate);
+        LimitsConfig limits = new LimitsConfig(maxConnections, perAddress, ratePerAddress, publishRate);
 
         ConfigSection mqtt = root.section("mqtt");
         MqttTailSettings defaults = MqttTailSettings.defaults();

@@ -2,7 +2,7 @@ package io.tern.transport.tcp;
 
 import io.tern.core.Broker;
 import io.tern.mqtt.MqttTail;
-import io.tern.netty.AddressLimiter;
+import io.tern.netty.ConnectionGate;
 import io.tern.netty.ConnectionLimiter;
 import io.tern.netty.EventLoops;
 import io.tern.netty.ListenerChannels;
@@ -22,7 +22,7 @@ public final class TcpListener implements AutoCloseable {
     private final ConnectionLimiter limiter;
     private final ListenerChannels channels = new ListenerChannels("tern-tcp");
     private final TlsContext tls;
-    private final AddressLimiter addressLimiter;
+    private final ConnectionGate connectionGate;
 
     public TcpListener(TcpSettings settings, Broker broker, MqttTail tail, EventLoops loops) {
         this(settings, broker, tail, loops, null, null);
@@ -30,12 +30,12 @@ public final class TcpListener implements AutoCloseable {
 
     /**
      * @param tls            MQTT over TLS (the :8883 listener) when not null
-     * @param addressLimiter per-IP limits shared with the other MQTT listeners, or null
+     * @param connectionGate per-IP limits shared with the other MQTT listeners, or null
      */
     public TcpListener(TcpSettings settings, Broker broker, MqttTail tail, EventLoops loops, TlsContext tls,
-                       AddressLimiter addressLimiter) {
+                       ConnectionGate connectionGate) {
         this.tls = tls;
-        this.addressLimiter = addressLimiter;
+        this.connectionGate = connectionGate;
         this.settings = settings;
         this.tail = tail;
         this.loops = loops;
@@ -47,8 +47,8 @@ public final class TcpListener implements AutoCloseable {
         String transport = tls == null ? "tcp" : "tls";
         InetSocketAddress bound = channels.bind(loops, settings.host(), settings.port(), tls, channel -> {
             channel.pipeline().addLast("connection-limit", limiter);
-            if (addressLimiter != null && addressLimiter.isActive()) {
-                channel.pipeline().addLast("address-limit", addressLimiter);
+            if (connectionGate != null && connectionGate.isActive()) {
+                channel.pipeline().addLast("connection-gate", connectionGate);
             }
             tail.install(channel.pipeline(), transport);
         });

@@ -13,7 +13,7 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.tern.core.Broker;
 import io.tern.mqtt.MqttTail;
-import io.tern.netty.AddressLimiter;
+import io.tern.netty.ConnectionGate;
 import io.tern.netty.ConnectionLimiter;
 import io.tern.netty.EventLoops;
 import io.tern.netty.ListenerChannels;
@@ -41,7 +41,7 @@ public final class WebSocketListener implements AutoCloseable {
     private final ListenerChannels channels = new ListenerChannels("tern-ws");
 
     private final TlsContext tls;
-    private final AddressLimiter addressLimiter;
+    private final ConnectionGate connectionGate;
 
     public WebSocketListener(WebSocketSettings settings, Broker broker, MqttTail tail, EventLoops loops) {
         this(settings, broker, tail, loops, null, null);
@@ -49,12 +49,12 @@ public final class WebSocketListener implements AutoCloseable {
 
     /**
      * @param tls            secure WebSocket (wss) when not null
-     * @param addressLimiter per-IP limits shared with the other MQTT listeners, or null
+     * @param connectionGate per-IP limits shared with the other MQTT listeners, or null
      */
     public WebSocketListener(WebSocketSettings settings, Broker broker, MqttTail tail, EventLoops loops,
-                             TlsContext tls, AddressLimiter addressLimiter) {
+                             TlsContext tls, ConnectionGate connectionGate) {
         this.tls = tls;
-        this.addressLimiter = addressLimiter;
+        this.connectionGate = connectionGate;
         this.settings = settings;
         this.tail = tail;
         this.loops = loops;
@@ -75,9 +75,9 @@ public final class WebSocketListener implements AutoCloseable {
                 .build();
         InetSocketAddress bound = channels.bind(loops, settings.host(), settings.port(), tls, channel -> {
             channel.pipeline().addLast("connection-limit", limiter);
-            if (addressLimiter != null && addressLimiter.isActive()) {
+            if (connectionGate != null && connectionGate.isActive()) {
                 // Counted by the socket's peer: behind a proxy that is the proxy, so raise the limit there.
-                channel.pipeline().addLast("address-limit", addressLimiter);
+                channel.pipeline().addLast("connection-gate", connectionGate);
             }
             channel.pipeline()
                 .addLast("http-codec", new HttpServerCodec())

@@ -15,18 +15,20 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Per-IP limits over every MQTT listener: open connections (more are closed on accept, before
- * any bytes are read) and new connections per second (more are answered at CONNECT with v5
- * 0x9F Connection rate exceeded, v3 0x03, then closed). One handler instance is shared by all
- * MQTT listeners.
+ * Limits over every MQTT listener together: open connections in total and per IP (more are
+ * closed on accept, before any bytes are read), and new connections per second per IP (more are
+ * answered at CONNECT with v5 0x9F Connection rate exceeded, v3 0x03, then closed). One instance
+ * is shared by all MQTT listeners.
  */
 @ChannelHandler.Sharable
-public final class AddressLimiter extends ChannelInboundHandlerAdapter {
+public final class ConnectionGate extends ChannelInboundHandlerAdapter {
     /** Set on a connection that must be refused at CONNECT with this reason. */
     public static final AttributeKey<ReasonCode> REFUSE_AT_CONNECT = AttributeKey.valueOf("tern.refuse.at.connect");
     private static final AttributeKey<InetAddress> COUNTED = AttributeKey.valueOf("tern.address.counted");
-    private static final Logger LOG = LoggerFactory.getLogger(AddressLimiter.class);
+    private static final Logger LOG = LoggerFactory.getLogger(ConnectionGate.class);
 
+    private final int maxTotal;
+    private final java.util.concurrent.atomic.AtomicInteger total = new java.util.concurrent.atomic.AtomicInteger();
     private final int maxPerAddress;
     private final int ratePerSecond;
     private final BrokerMetrics metrics;
@@ -41,21 +43,35 @@ public final class AddressLimiter extends ChannelInboundHandlerAdapter {
     }
 
     /**
+     * @param maxTotal      open connections over all MQTT listeners (0: unlimited)
      * @param maxPerAddress open connections per IP (0: unlimited)
      * @param ratePerSecond new connections per IP per second (0: unlimited)
      */
-    public AddressLimiter(int maxPerAddress, int ratePerSecond, BrokerMetrics metrics) {
+    public ConnectionGate(int maxTotal, int maxPerAddress, int ratePerSecond, BrokerMetrics metrics) {
+        this.maxTotal = maxTotal;
         this.maxPerAddress = maxPerAddress;
         this.ratePerSecond = ratePerSecond;
         this.metrics = metrics;
     }
 
     public boolean isActive() {
-        return maxPerAddress > 0 || ratePerSecond > 0;
+        return maxTotal > 0 || maxPerAddress > 0 || ratePerSecond > 0;
     }
+
+    private static final AttributeKey<Boolean> IN_TOTAL = AttributeKey.valueOf("tern.connection.in.total");
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
+        if (maxTotal > 0) {
+            if (total.incrementAndGet() > maxTotal) {
+                total.decrementAndGet();
+                metrics.limitHit("max_connections");
+                LOG.warn("connection_limit_reached limit={} scope=all_mqtt_listeners", maxTotal);
+                ctx.close();
+                return;
+            }
+            ctx.channel().attr(IN_TOTAL).set(Boolean.TRUE);
+        }
         if (!(ctx.channel().remoteAddress() instanceof InetSocketAddress remote) || remote.getAddress() == null) {
             ctx.fireChannelActive();
             return;
@@ -100,6 +116,9 @@ public final class AddressLimiter extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        if (ctx.channel().attr(IN_TOTAL).getAndSet(null) != null) {
+            total.decrementAndGet();
+        }
         InetAddress address = ctx.channel().attr(COUNTED).getAndSet(null);
         if (address != null) {
             usage.computeIfPresent(address, (key, u) -> {
