@@ -84,6 +84,7 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
     private String remoteAddress = "unknown";
     private String clientHost = "unknown";
     private final PublishRate publishRate;
+    private final LogBudget logBudget;
     private ScheduledFuture<?> connectTimeout;
     private ProtocolAdapter adapter;
     private ConnectPlan.Accept plan;
@@ -97,7 +98,8 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
     private Backpressure alsoWaitFor;
     private Long expiryFromDisconnect;
 
-    MqttConnectionHandler(Broker broker, MqttTailSettings settings, String transport) {
+    MqttConnectionHandler(Broker broker, MqttTailSettings settings, String transport, LogBudget logBudget) {
+        this.logBudget = logBudget;
         this.publishRate = settings.maxPublishRate() > 0 ? new PublishRate(settings.maxPublishRate()) : null;
         this.broker = broker;
         this.settings = settings;
@@ -150,7 +152,9 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
 
     private void onConnectTimeout() {
         if (state == State.AWAIT_CONNECT && !closing) {
-            LOG.info("connect_timeout remote={}", remoteAddress);
+            if (logBudget.allow("connect_timeout")) {
+                LOG.info("connect_timeout remote={}", remoteAddress);
+            }
             broker.metrics().protocolError("connect_timeout");
             closing = true;
             ctx.close();
@@ -204,9 +208,26 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
         context.fireUserEventTriggered(event);
     }
 
+    /** The TLS failure behind {@code cause} (a bad handshake surfaces wrapped in a DecoderException), or null. */
+    private static javax.net.ssl.SSLException tlsFailure(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof javax.net.ssl.SSLException ssl) {
+                return ssl;
+            }
+        }
+        return null;
+    }
+
     @Override
     public void exceptionCaught(ChannelHandlerContext context, Throwable cause) {
-        if (cause instanceof IOException) {
+        javax.net.ssl.SSLException tls = tlsFailure(cause);
+        if (tls != null) {
+            // Scanners and clients with old TLS versions or wrong certificates: expected, not a fault.
+            broker.metrics().protocolError("tls_handshake");
+            if (logBudget.allow("tls_handshake_failed")) {
+                LOG.info("tls_handshake_failed remote={} error=\"{}\"", remoteAddress, tls.getMessage());
+            }
+        } else if (cause instanceof IOException) {
             LOG.debug("connection_io_error client_id={} remote={} error={}", clientId(), remoteAddress, cause.toString());
         } else {
             LOG.warn("connection_error client_id={} remote={} error={}", clientId(), remoteAddress,
@@ -248,8 +269,10 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
     private void onDecoderFailure(Throwable cause) {
         ReasonCode reason = DecoderFailures.reasonFor(cause);
         broker.metrics().protocolError(reason.label());
-        LOG.info("malformed_packet client_id={} remote={} reason={} detail=\"{}\"", clientId(), remoteAddress,
-                reason.label(), DecoderFailures.describe(cause));
+        if (logBudget.allow("malformed_packet")) {
+            LOG.info("malformed_packet client_id={} remote={} reason={} detail=\"{}\"", clientId(), remoteAddress,
+                    reason.label(), DecoderFailures.describe(cause));
+        }
         if (state != State.AWAIT_CONNECT) {
             closeWithError(reason, DecoderFailures.describe(cause));
             return;
@@ -271,8 +294,10 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
     private void onFirstPacket(MqttMessage message) {
         if (message.fixedHeader().messageType() != MqttMessageType.CONNECT) {
             // [MQTT-3.1.0-1] the first packet must be CONNECT.
-            LOG.info("protocol_error remote={} reason=first_packet_not_connect type={}", remoteAddress,
-                    message.fixedHeader().messageType());
+            if (logBudget.allow("protocol_error")) {
+                LOG.info("protocol_error remote={} reason=first_packet_not_connect type={}", remoteAddress,
+                        message.fixedHeader().messageType());
+            }
             broker.metrics().protocolError("first_packet_not_connect");
             closing = true;
             ctx.close();
@@ -305,8 +330,10 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
 
     private void refuseConnect(ReasonCode reasonCode, String reason) {
         broker.metrics().connectRejected(reasonCode.label());
-        LOG.info("connect_refused client_id={} remote={} reason={} detail=\"{}\"", clientId(), remoteAddress,
-                reasonCode.label(), reason);
+        if (logBudget.allow("connect_refused")) {
+            LOG.info("connect_refused client_id={} remote={} reason={} detail=\"{}\"", clientId(), remoteAddress,
+                    reasonCode.label(), reason);
+        }
         closing = true;
         MqttProperties properties = MqttProperties.NO_PROPERTIES;
         if (adapter.isV5() && reason != null) {
@@ -637,8 +664,10 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
         closing = true;
         closeKind = DisconnectKind.ABNORMAL;
         broker.metrics().protocolError(reasonCode.label());
-        LOG.info("protocol_error client_id={} remote={} reason={} detail=\"{}\"", clientId(), remoteAddress,
-                reasonCode.label(), detail);
+        if (logBudget.allow("protocol_error")) {
+            LOG.info("protocol_error client_id={} remote={} reason={} detail=\"{}\"", clientId(), remoteAddress,
+                    reasonCode.label(), detail);
+        }
         disconnectAndClose(reasonCode, detail);
     }
 

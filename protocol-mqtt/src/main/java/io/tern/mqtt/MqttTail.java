@@ -22,6 +22,8 @@ public final class MqttTail {
 
     private final Broker broker;
     private final MqttTailSettings settings;
+    /** Shared by every connection, so the cap on client-caused log lines holds broker-wide. */
+    private final LogBudget logBudget = new LogBudget(20);
 
     public MqttTail(Broker broker, MqttTailSettings settings) {
         this.broker = broker;
@@ -32,7 +34,7 @@ public final class MqttTail {
     public void install(ChannelPipeline pipeline, String transport) {
         pipeline.addLast(HandlerNames.DECODER, new MqttDecoder(settings.maxPacketSize(), MAX_CLIENT_ID_LENGTH, true));
         pipeline.addLast(HandlerNames.ENCODER, MqttEncoder.INSTANCE);
-        pipeline.addLast(HandlerNames.CONNECTION, new MqttConnectionHandler(broker, settings, transport));
+        pipeline.addLast(HandlerNames.CONNECTION, new MqttConnectionHandler(broker, settings, transport, logBudget));
     }
 
     public MqttTailSettings settings() {

@@ -34,6 +34,8 @@ public final class TlsContext {
         this.name = name;
         this.settings = settings;
         current.set(build());
+        LOG.info("tls_context_loaded listener={} provider={} protocols=TLSv1.3,TLSv1.2 client_certificates={}", name,
+                provider(), settings.clientCa() == null ? "off" : settings.requireClientCertificate() ? "required" : "optional");
     }
 
     public TlsSettings settings() {
