@@ -7,7 +7,10 @@ import io.tern.core.auth.AuthenticationOutcome;
 import io.tern.core.auth.Authenticator;
 import io.tern.core.auth.Credentials;
 
+import java.security.MessageDigest;
+import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
@@ -23,6 +26,10 @@ import java.util.function.LongSupplier;
  * (PBKDF2), so it runs on its own bounded pool, never on an event loop; when that pool is full
  * the client is told the server is busy (0x89). Failures slow down further attempts from the same
  * address ({@link LoginThrottle}). The file can be replaced at run time ({@link #replace}).
+ *
+ * <p>A password that passed is remembered in memory as a salted SHA-256 (never in plain), so a
+ * client that reconnects (a network blip makes thousands do so at once) is checked in
+ * microseconds instead of paying PBKDF2 again. A reload forgets them all.
  */
 public final class PasswordFileAuthenticator implements Authenticator, AutoCloseable {
     private static final int MAX_WAITING = 4096;
@@ -35,12 +42,16 @@ public final class PasswordFileAuthenticator implements Authenticator, AutoClose
     private final Counter failures;
     private final Counter throttled;
     private final Counter busy;
+    private final Map<String, byte[]> recentlyVerified = new ConcurrentHashMap<>();
+    private final byte[] cacheSalt = new byte[16];
+    private static final int MAX_REMEMBERED = 100_000;
 
     public PasswordFileAuthenticator(PasswordFile passwords, boolean allowAnonymous, MeterRegistry registry,
                                      LongSupplier clock) {
         this.passwords = passwords;
         this.allowAnonymous = allowAnonymous;
         this.throttle = new LoginThrottle(clock);
+        new java.security.SecureRandom().nextBytes(cacheSalt);
         int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
         AtomicInteger ids = new AtomicInteger();
         this.hashing = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS,
@@ -69,6 +80,7 @@ public final class PasswordFileAuthenticator implements Authenticator, AutoClose
     public void replace(PasswordFile next, boolean nextAllowAnonymous) {
         passwords = next;
         allowAnonymous = nextAllowAnonymous;
+        recentlyVerified.clear();
     }
 
     @Override
@@ -93,6 +105,10 @@ public final class PasswordFileAuthenticator implements Authenticator, AutoClose
             failures.increment();
             return CompletableFuture.completedFuture(new AuthenticationOutcome.Denied(ReasonCode.BAD_USER_NAME_OR_PASSWORD,
                     "no password file: only clients with a verified certificate may connect"));
+        }
+        byte[] remembered = credentials.password() == null ? null : recentlyVerified.get(credentials.username());
+        if (remembered != null && MessageDigest.isEqual(remembered, fastDigest(credentials.password()))) {
+            return CompletableFuture.completedFuture(new AuthenticationOutcome.Allowed(credentials.username()));
         }
         CompletableFuture<AuthenticationOutcome> result = new CompletableFuture<>();
         long delay = throttle.delayMillis(credentials.remoteAddress());
@@ -131,11 +147,27 @@ public final class PasswordFileAuthenticator implements Authenticator, AutoClose
         }
         if (matches && credentials.password() != null) {
             throttle.succeeded(credentials.remoteAddress());
+            if (recentlyVerified.size() >= MAX_REMEMBERED) {
+                recentlyVerified.clear();
+            }
+            if (passwords == file) { // not replaced while this check ran
+                recentlyVerified.put(credentials.username(), fastDigest(credentials.password()));
+            }
             return new AuthenticationOutcome.Allowed(credentials.username());
         }
         throttle.failed(credentials.remoteAddress());
         failures.increment();
         return new AuthenticationOutcome.Denied(ReasonCode.BAD_USER_NAME_OR_PASSWORD, "bad username or password");
+    }
+
+    private byte[] fastDigest(byte[] password) {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            digest.update(cacheSalt);
+            return digest.digest(password);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
     }
 
     @Override

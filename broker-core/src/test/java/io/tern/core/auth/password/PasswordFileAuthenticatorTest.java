@@ -75,6 +75,19 @@ class PasswordFileAuthenticatorTest {
     }
 
     @Test
+    void aVerifiedPasswordIsRememberedUntilAReloadAndAWrongOneIsNot() throws Exception {
+        assertThat(login("alice", "wonderland", "10.0.0.1")).isEqualTo(new AuthenticationOutcome.Allowed("alice"));
+        // Remembered: answered at once, on the caller's thread, without the hashing pool.
+        var again = authenticator.authenticate(new Credentials("c", "alice", bytes("wonderland"), "10.0.0.1", "mqtt"));
+        assertThat(again.toCompletableFuture().isDone()).isTrue();
+        assertThat(again.toCompletableFuture().get()).isEqualTo(new AuthenticationOutcome.Allowed("alice"));
+        assertThat(login("alice", "wonderland!", "10.0.0.5")).isInstanceOf(AuthenticationOutcome.Denied.class);
+        authenticator.replace(PasswordFile.empty().with("alice", PasswordHash.create(bytes("new-pw"), 1_000)), false);
+        assertThat(login("alice", "wonderland", "10.0.0.6")).isInstanceOf(AuthenticationOutcome.Denied.class);
+        assertThat(login("alice", "new-pw", "10.0.0.7")).isEqualTo(new AuthenticationOutcome.Allowed("alice"));
+    }
+
+    @Test
     void repeatedFailuresFromOneAddressAreThrottled() throws Exception {
         login("alice", "wrong", "10.9.9.9");
         login("alice", "wrong", "10.9.9.9");
