@@ -22,6 +22,7 @@ import io.tern.core.session.Router;
 import io.tern.core.session.Session;
 import io.tern.core.session.SessionRegistry;
 import io.tern.core.session.Sessions;
+import io.tern.core.storage.MessageLog;
 import io.tern.core.storage.RetainedMessageStore;
 import io.tern.core.storage.SessionRecord;
 import io.tern.core.storage.SessionStore;
@@ -45,6 +46,7 @@ public final class Broker implements AutoCloseable {
     private final BrokerSettings settings;
     private final RetainedMessageStore retained;
     private final SessionStore sessionStore;
+    private final MessageLog log;
     private final Authenticator authenticator;
     private final Authorizer authorizer;
     private final BrokerMetrics metrics;
@@ -65,6 +67,18 @@ public final class Broker implements AutoCloseable {
     public Broker(BrokerSettings settings, RetainedMessageStore retained, SessionStore sessionStore,
                   Authenticator authenticator, Authorizer authorizer, MeterRegistry meterRegistry, LongSupplier clock,
                   OfflineExecutors offlineExecutors) {
+        this(settings, retained, sessionStore, MessageLog.NONE, authenticator, authorizer, meterRegistry, clock,
+                offlineExecutors);
+    }
+
+    /**
+     * The full constructor: with a durable {@code log} (and stores of the same storage), QoS 1/2
+     * messages for persistent sessions are acknowledged only once stored.
+     */
+    public Broker(BrokerSettings settings, RetainedMessageStore retained, SessionStore sessionStore, MessageLog log,
+                  Authenticator authenticator, Authorizer authorizer, MeterRegistry meterRegistry, LongSupplier clock,
+                  OfflineExecutors offlineExecutors) {
+        this.log = log;
         this.settings = settings;
         this.retained = retained;
         this.sessionStore = sessionStore;
@@ -78,7 +92,7 @@ public final class Broker implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        Sessions.bind(registry, settings, metrics, tree, sessionStore, clock, timers, offlineExecutors,
+        Sessions.bind(registry, settings, metrics, tree, sessionStore, log, clock, timers, offlineExecutors,
                 (clientId, username, will) -> publish(will, new Publisher(clientId, username, "will")), authorizer);
         metrics.gauge("tern.sessions", "Sessions, online and offline", registry::size);
         metrics.gauge("tern.subscriptions", "Subscriptions in the topic tree", tree::size);
@@ -186,7 +200,9 @@ public final class Broker implements AutoCloseable {
             }
         }
         Router.Routed routed = router.route(message, publisher.clientId());
-        return new PublishOutcome.Accepted(routed.deliveries(), routed.backpressure());
+        boolean persisted = routed.stored() > 0 || (message.retain() && log.isDurable());
+        return new PublishOutcome.Accepted(routed.deliveries(), routed.backpressure(),
+                persisted ? log.barrier() : MessageLog.DONE);
     }
 
     /**

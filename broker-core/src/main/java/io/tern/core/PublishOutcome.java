@@ -1,5 +1,9 @@
 package io.tern.core;
 
+import io.tern.core.storage.MessageLog;
+
+import java.util.concurrent.CompletionStage;
+
 /** The result of {@link Broker#publish}: accepted (with or without subscribers) or rejected. */
 public sealed interface PublishOutcome {
 
@@ -12,8 +16,15 @@ public sealed interface PublishOutcome {
      * @param backpressure {@link Backpressure#NONE}, or the subscribers of this QoS 1/2 message
      *                     that are not keeping up: the publisher should pause until relieved, so
      *                     that nothing acknowledged has to be dropped
+     * @param durable      completes once the message is stored for every persistent session it
+     *                     went to (and as the retained message): acknowledge only then
      */
-    record Accepted(int deliveries, Backpressure backpressure) implements PublishOutcome {
+    record Accepted(int deliveries, Backpressure backpressure, CompletionStage<Void> durable)
+            implements PublishOutcome {
+
+        public Accepted(int deliveries, Backpressure backpressure) {
+            this(deliveries, backpressure, MessageLog.DONE);
+        }
 
         public boolean slowDown() {
             return backpressure != Backpressure.NONE;

@@ -28,6 +28,10 @@ import io.tern.core.Backpressure;
 import io.tern.core.Broker;
 import io.tern.core.PublishOutcome;
 import io.tern.core.Publisher;
+import io.tern.core.storage.MessageLog;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import io.tern.netty.ConnectionGate;
 import io.tern.netty.TlsIdentity;
 import io.tern.core.ReasonCode;
@@ -94,6 +98,8 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
     private Publisher publisher;
     private DisconnectKind closeKind = DisconnectKind.ABNORMAL;
     private boolean throttled;
+    /** Acknowledgements waiting for their messages to be stored, in packet order. */
+    private final java.util.ArrayDeque<PendingAck> pendingAcks = new java.util.ArrayDeque<>();
     /** A further reason to stay throttled that came while already throttled. */
     private Backpressure alsoWaitFor;
     private Long expiryFromDisconnect;
@@ -536,7 +542,7 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
             case AT_MOST_ONCE -> broker.publish(message, publisher);
             case AT_LEAST_ONCE -> {
                 PublishOutcome outcome = broker.publish(message, publisher);
-                acknowledge(qos, packetId, outcome.reasonCode(), reasonOf(outcome));
+                sendWhenStored(storedOf(outcome), adapter.pubAck(packetId, outcome.reasonCode(), reasonOf(outcome)));
                 slowDownIfAsked(outcome);
             }
             case EXACTLY_ONCE -> onQos2Publish(message, packetId);
@@ -546,7 +552,7 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
     /** [MQTT-4.3.3-?] route on first receipt only; a retransmitted PUBLISH just gets PUBREC again. */
     private void onQos2Publish(Message message, int packetId) {
         if (!session.receiveQos2(packetId)) {
-            ctx.write(adapter.pubRec(packetId, ReasonCode.SUCCESS, null));
+            sendWhenStored(session.persisted(), adapter.pubRec(packetId, ReasonCode.SUCCESS, null));
             return;
         }
         if (adapter.isV5() && session.inboundQos2Pending() > settings.receiveMaximum()) {
@@ -560,7 +566,9 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
         if (outcome.reasonCode().isError()) {
             session.releaseQos2(packetId); // a PUBREC with an error ends the exchange
         }
-        ctx.write(adapter.pubRec(packetId, outcome.reasonCode(), reasonOf(outcome)));
+        // Exactly once across a crash: the packet id awaiting PUBREL is stored with the message.
+        CompletionStage<Void> stored = session.isDurable() ? session.persisted() : storedOf(outcome);
+        sendWhenStored(stored, adapter.pubRec(packetId, outcome.reasonCode(), reasonOf(outcome)));
         slowDownIfAsked(outcome);
     }
 
@@ -573,10 +581,54 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
 
     private void acknowledge(QoS qos, int packetId, ReasonCode reasonCode, String reason) {
         if (qos == QoS.AT_LEAST_ONCE) {
-            ctx.write(adapter.pubAck(packetId, reasonCode, reason));
+            sendWhenStored(MessageLog.DONE, adapter.pubAck(packetId, reasonCode, reason));
         } else if (qos == QoS.EXACTLY_ONCE) {
-            ctx.write(adapter.pubRec(packetId, reasonCode, reason));
+            sendWhenStored(MessageLog.DONE, adapter.pubRec(packetId, reasonCode, reason));
         }
+    }
+
+    private static CompletionStage<Void> storedOf(PublishOutcome outcome) {
+        return outcome instanceof PublishOutcome.Accepted accepted ? accepted.durable() : MessageLog.DONE;
+    }
+
+    /**
+     * Sends an acknowledgement once what it acknowledges is stored, keeping acknowledgements in
+     * the order of the packets they answer [MQTT-4.6.0-2, 4.6.0-3, 4.6.0-4]: one that is ready
+     * waits behind an earlier one still being stored.
+     */
+    private void sendWhenStored(CompletionStage<Void> stored, MqttMessage reply) {
+        CompletableFuture<Void> future = stored.toCompletableFuture();
+        if (pendingAcks.isEmpty() && future.isDone() && !future.isCompletedExceptionally()) {
+            ctx.write(reply);
+            return;
+        }
+        pendingAcks.add(new PendingAck(future, reply));
+        future.whenComplete((ok, error) -> ctx.executor().execute(this::flushStoredAcks));
+    }
+
+    private void flushStoredAcks() {
+        boolean wrote = false;
+        while (!pendingAcks.isEmpty() && pendingAcks.peek().stored().isDone()) {
+            PendingAck ack = pendingAcks.poll();
+            if (ack.stored().isCompletedExceptionally()) {
+                // Never acknowledge what could not be stored: the client will send it again.
+                LOG.error("storage_write_failed client_id={} remote={} action=close", clientId(), remoteAddress);
+                pendingAcks.clear();
+                closing = true;
+                ctx.close();
+                return;
+            }
+            if (ctx.channel().isActive()) {
+                ctx.write(ack.reply());
+                wrote = true;
+            }
+        }
+        if (wrote) {
+            ctx.flush();
+        }
+    }
+
+    private record PendingAck(CompletableFuture<Void> stored, MqttMessage reply) {
     }
 
     private static String reasonOf(PublishOutcome outcome) {
@@ -585,7 +637,8 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
 
     private void onPubRel(int packetId) {
         boolean known = session.releaseQos2(packetId);
-        ctx.write(adapter.pubComp(packetId, known ? ReasonCode.SUCCESS : ReasonCode.PACKET_IDENTIFIER_NOT_FOUND));
+        sendWhenStored(session.persisted(),
+                adapter.pubComp(packetId, known ? ReasonCode.SUCCESS : ReasonCode.PACKET_IDENTIFIER_NOT_FOUND));
     }
 
     private void onSubscribe(MqttSubscribeMessage subscribe) {

@@ -93,6 +93,18 @@ final class PublishResource extends CoapResource {
             exchange.respond(code, rejected.reason(), MediaTypeRegistry.TEXT_PLAIN);
             return;
         }
+        if (outcome instanceof PublishOutcome.Accepted accepted) {
+            // 2.04 means stored: Californium lets the answer come from the storage's thread.
+            accepted.durable().whenComplete((ok, error) -> {
+                if (error != null) {
+                    exchange.respond(ResponseCode.SERVICE_UNAVAILABLE, "the message could not be stored; retry",
+                            MediaTypeRegistry.TEXT_PLAIN);
+                } else {
+                    exchange.respond(ResponseCode.CHANGED);
+                }
+            });
+            return;
+        }
         exchange.respond(ResponseCode.CHANGED);
     }
 

@@ -140,8 +140,45 @@ final class HttpBridgeHandler extends SimpleChannelInboundHandler<FullHttpReques
             response = HttpResponses.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal_error", null,
                     "the request could not be handled");
         }
+        java.util.concurrent.CompletableFuture<Void> stored = ctx.channel().attr(STORED).getAndSet(null);
+        if (stored != null && !stored.isDone()) {
+            // 200 means stored: hold this response (and read nothing more) until it is.
+            FullHttpResponse ready = response;
+            request.retain();
+            ctx.channel().attr(WAITING).set(new ArrayDeque<>());
+            ctx.channel().config().setAutoRead(false);
+            stored.whenComplete((ok, error) -> ctx.executor().execute(() -> {
+                try {
+                    FullHttpResponse answer = ready;
+                    if (stored.isCompletedExceptionally()) {
+                        ready.release();
+                        answer = HttpResponses.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "storage_failed", null,
+                                "the message could not be stored; retry");
+                    }
+                    if (ctx.channel().isActive()) {
+                        respond(ctx, request, answer, false).addListener(f -> inProgress.decrementAndGet());
+                    } else {
+                        answer.release();
+                        inProgress.decrementAndGet();
+                    }
+                } finally {
+                    request.release();
+                    drainWaiting(ctx);
+                }
+            }));
+            return;
+        }
+        if (stored != null && stored.isCompletedExceptionally()) {
+            response.release();
+            response = HttpResponses.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "storage_failed", null,
+                    "the message could not be stored; retry");
+        }
         respond(ctx, request, response, false).addListener(f -> inProgress.decrementAndGet());
     }
+
+    /** Set by a publish whose message must be stored before its 200 is sent. */
+    private static final AttributeKey<java.util.concurrent.CompletableFuture<Void>> STORED =
+            AttributeKey.valueOf("tern.http.stored");
 
     /** Who sent a request that publishes: known now, refused, or waiting for the authenticator. */
     private sealed interface Identity {
@@ -288,8 +325,11 @@ final class HttpBridgeHandler extends SimpleChannelInboundHandler<FullHttpReques
         if (outcome instanceof PublishOutcome.Rejected rejected) {
             return rejection(rejected);
         }
-        if (outcome instanceof PublishOutcome.Accepted accepted && accepted.slowDown()) {
-            pauseUntilRelieved(ctx, accepted.backpressure());
+        if (outcome instanceof PublishOutcome.Accepted accepted) {
+            if (accepted.slowDown()) {
+                pauseUntilRelieved(ctx, accepted.backpressure());
+            }
+            ctx.channel().attr(STORED).set(accepted.durable().toCompletableFuture());
         }
         ObjectNode ok = HttpResponses.JSON.createObjectNode();
         ok.put("status", "ok");

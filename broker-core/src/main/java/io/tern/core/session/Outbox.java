@@ -16,6 +16,9 @@ import java.util.LinkedHashMap;
  */
 final class Outbox {
     private final SessionServices services;
+    private final String clientId;
+    /** The session's owner: where work continues after the message log's barrier. */
+    private final java.util.concurrent.Executor owner;
     private final int highWater;
     private final int lowWater;
     private final ArrayDeque<Delivery> queue = new ArrayDeque<>();
@@ -29,8 +32,10 @@ final class Outbox {
     private volatile int queuedCount;
     private volatile boolean congested;
 
-    Outbox(SessionServices services) {
+    Outbox(SessionServices services, String clientId, java.util.concurrent.Executor owner) {
         this.services = services;
+        this.clientId = clientId;
+        this.owner = owner;
         int queued = services.settings().maxQueuedMessages();
         // Publishers of QoS 1/2 are slowed down from three quarters full until half empty, so
         // acknowledged messages are not dropped for a slow reader.
@@ -79,7 +84,18 @@ final class Outbox {
         enqueue(delivery);
     }
 
-    /** The session ended: drop everything, counted. */
+    /**
+     * Deliveries recovered from the message log at start-up, in order. Those the client had
+     * already sent PUBREC for wait for PUBCOMP, with their PUBREL resent on attach.
+     */
+    void restore(java.util.List<io.tern.core.storage.StoredDelivery> stored) {
+        for (io.tern.core.storage.StoredDelivery entry : stored) {
+            // In stored order: the client gets PUBLISH and PUBREL in the order it first got them.
+            enqueue(new Delivery(entry.message(), entry.subscriptionIdentifiers(), entry.seq(), true, entry.released()));
+        }
+    }
+
+    /** The session ended: drop everything, counted (the store drops its copy with the session). */
     void clear() {
         services.metrics().queuedDelta(-queue.size());
         for (int i = queue.size(); i > 0; i--) {
@@ -115,6 +131,7 @@ final class Outbox {
     private void enqueue(Delivery delivery) {
         if (queue.size() >= services.settings().maxQueuedMessages() && !makeRoom(delivery)) {
             services.metrics().messageDropped("queue_full");
+            forget(delivery);
             return;
         }
         queue.addLast(delivery);
@@ -153,6 +170,7 @@ final class Outbox {
         Delivery oldest = queue.pollFirst();
         dequeued(oldest.message().qos());
         services.metrics().messageDropped("queue_full");
+        forget(oldest);
         return true;
     }
 
@@ -175,8 +193,29 @@ final class Outbox {
         if (inflight.size() >= sendQuota) {
             return false; // v5 Receive Maximum / v3 inflight window [MQTT-4.9.0-2]
         }
-        int packetId = nextPacketId();
-        if (write(packetId, delivery, false)) {
+        if (delivery.released()) {
+            int packetId = delivery.storedPacketId();
+            if (inflight.containsKey(packetId)) {
+                return false;
+            }
+            Inflight entry = new Inflight(packetId, delivery);
+            entry.awaitingPubComp = true;
+            inflight.put(packetId, entry);
+            services.metrics().inflightDelta(1);
+            connection.sendPubRel(packetId, ReasonCode.SUCCESS);
+            flushNeeded = true;
+            return true;
+        }
+        int packetId;
+        if (delivery.isStored()) {
+            packetId = delivery.storedPacketId();
+            if (inflight.containsKey(packetId)) {
+                return false; // 65,535 stored messages since this id was last used, and still unacknowledged
+            }
+        } else {
+            packetId = nextPacketId();
+        }
+        if (write(packetId, delivery, delivery.redelivery())) {
             inflight.put(packetId, new Inflight(packetId, delivery));
             services.metrics().inflightDelta(1);
         }
@@ -192,8 +231,16 @@ final class Outbox {
         } else {
             // [MQTT-3.1.2-24] too large for this client: behave as if it had been delivered.
             services.metrics().messageDropped("packet_too_large");
+            forget(delivery);
         }
         return sent;
+    }
+
+    /** A stored delivery is over (acknowledged, expired, dropped): remove it from the log. */
+    void forget(Delivery delivery) {
+        if (delivery.isStored()) {
+            services.log().remove(clientId, delivery.seq());
+        }
     }
 
     private int nextPacketId() {
@@ -207,10 +254,11 @@ final class Outbox {
         long now = services.clock().getAsLong();
         while (connection != null && !queue.isEmpty()) {
             Delivery next = queue.peekFirst();
-            if (next.message().isExpired(now)) {
+            if (!next.released() && next.message().isExpired(now)) { // a released one only needs its PUBREL
                 queue.pollFirst();
                 dequeued(next.message().qos());
                 services.metrics().messageDropped("expired");
+                forget(next);
                 continue;
             }
             if (!trySend(next)) {
@@ -234,6 +282,7 @@ final class Outbox {
                     entry.delivery.subscriptionIdentifiers(), services.clock().getAsLong()))) {
                 it.remove();
                 services.metrics().inflightDelta(-1);
+                forget(entry.delivery);
             } else {
                 flushNeeded = true;
             }
@@ -271,7 +320,20 @@ final class Outbox {
             return;
         }
         entry.awaitingPubComp = true;
-        connection.sendPubRel(packetId, ReasonCode.SUCCESS);
+        if (!entry.delivery.isStored()) {
+            connection.sendPubRel(packetId, ReasonCode.SUCCESS);
+            return;
+        }
+        // Exactly once across a crash: only once "released" is durable may PUBREL go out, so a
+        // restart never resends a PUBLISH the client has already completed with PUBCOMP.
+        services.log().release(clientId, new io.tern.core.storage.StoredDelivery(entry.delivery.seq(),
+                entry.delivery.message(), entry.delivery.subscriptionIdentifiers(), true));
+        services.log().barrier().whenComplete((ok, error) -> owner.execute(() -> {
+            if (connection != null && inflight.get(packetId) == entry) {
+                connection.sendPubRel(packetId, ReasonCode.SUCCESS);
+                connection.flush();
+            }
+        }));
     }
 
     /** PUBCOMP for an outbound QoS 2 message. */
@@ -283,7 +345,10 @@ final class Outbox {
     }
 
     private void completeInflight(int packetId) {
-        inflight.remove(packetId);
+        Inflight done = inflight.remove(packetId);
+        if (done != null) {
+            forget(done.delivery);
+        }
         services.metrics().inflightDelta(-1);
         drainQueue();
     }

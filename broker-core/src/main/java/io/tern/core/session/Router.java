@@ -27,7 +27,7 @@ public final class Router {
      * @param backpressure the sessions among them, receiving QoS 1/2, that are not keeping up
      *                     (see {@link Session#isCongested()})
      */
-    public record Routed(int deliveries, Backpressure backpressure) {
+    public record Routed(int deliveries, Backpressure backpressure, int stored) {
     }
 
     public Routed route(Message message, String publisherClientId) {
@@ -37,7 +37,7 @@ public final class Router {
         List<Session> congested = collector.congested;
         Backpressure backpressure = congested == null ? Backpressure.NONE
                 : () -> congested.stream().noneMatch(Session::isCongested);
-        return new Routed(deliveries, backpressure);
+        return new Routed(deliveries, backpressure, collector.stored);
     }
 
     private static final class Collector implements TopicTree.MatchVisitor<Session> {
@@ -45,6 +45,7 @@ public final class Router {
         private final Map<Session, Target> targets = new HashMap<>(8);
         private List<Target> sharedTargets;
         private List<Session> congested;
+        private int stored;
 
         Collector(String publisherClientId) {
             this.publisherClientId = publisherClientId;
@@ -85,7 +86,11 @@ public final class Router {
         }
 
         private void deliver(Target target, Message message) {
-            if (target.deliver(message)) {
+            boolean congestedTarget = target.deliver(message);
+            if (target.stored) {
+                stored++;
+            }
+            if (congestedTarget) {
                 if (congested == null) {
                     congested = new ArrayList<>(2);
                 }
@@ -99,6 +104,7 @@ public final class Router {
         private QoS maxQos = QoS.AT_MOST_ONCE;
         private boolean retainAsPublished;
         private List<Integer> subscriptionIds = List.of();
+        private boolean stored;
 
         Target(Session session) {
             this.session = session;
@@ -120,7 +126,9 @@ public final class Router {
             // [MQTT-3.3.1-9]/[MQTT-3.3.1-12]: live messages carry retain 0 unless Retain As Published.
             Message outgoing = message.withQos(QoS.min(message.qos(), maxQos))
                     .withRetain(retainAsPublished && message.retain());
-            session.offer(new Delivery(outgoing, subscriptionIds));
+            Delivery delivery = session.store(new Delivery(outgoing, subscriptionIds));
+            stored = delivery.isStored();
+            session.offer(delivery);
             return outgoing.qos() != QoS.AT_MOST_ONCE && session.isCongested();
         }
     }

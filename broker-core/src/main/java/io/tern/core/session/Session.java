@@ -41,6 +41,13 @@ public final class Session {
     private volatile boolean online;
     /** What the client may do; replaced when the session is taken by a client with another username. */
     private volatile ClientPermissions permissions;
+    /** The session outlives its connection, so its QoS 1/2 deliveries go to the message log. */
+    private volatile boolean durable;
+    /**
+     * Starts from the clock (microsecond scale), so a new session under a client id never reuses
+     * the numbers of an older one whose late writes might still reach the log.
+     */
+    private final java.util.concurrent.atomic.AtomicLong nextSeq;
 
     // ---- owner-thread state ----
     private SessionConnection connection;
@@ -66,7 +73,8 @@ public final class Session {
         // The mailbox only buffers between a publisher and the owner; the real queue is bounded
         // separately. This bound stops a publisher from outrunning a busy owner without limit.
         this.maxPendingOffers = Math.max(1024, queued * 2);
-        this.outbox = new Outbox(services);
+        this.outbox = new Outbox(services, clientId, this::execute);
+        this.nextSeq = new java.util.concurrent.atomic.AtomicLong(services.clock().getAsLong() * 1000);
     }
 
     public String clientId() {
@@ -93,11 +101,38 @@ public final class Session {
         mailbox.execute(task);
     }
 
+    /**
+     * Writes a QoS 1/2 delivery of a persistent session to the message log (queued, not yet
+     * durable: the publisher's acknowledgement waits for the log's barrier). Any thread.
+     */
+    Delivery store(Delivery delivery) {
+        if (!durable || delivery.message().qos() == io.tern.core.message.QoS.AT_MOST_ONCE) {
+            return delivery;
+        }
+        long seq = nextSeq.getAndIncrement();
+        services.log().append(clientId, new io.tern.core.storage.StoredDelivery(seq, delivery.message(),
+                delivery.subscriptionIdentifiers(), false));
+        return new Delivery(delivery.message(), delivery.subscriptionIdentifiers(), seq, false, false);
+    }
+
+    /** Whether this session's state goes to the message log (it outlives its connection). */
+    public boolean isDurable() {
+        return durable;
+    }
+
+    /** Completes once everything this session wrote to the message log so far is durable. */
+    public java.util.concurrent.CompletionStage<Void> persisted() {
+        return durable ? services.log().barrier() : io.tern.core.storage.MessageLog.DONE;
+    }
+
     /** Hands a routed message to the session. Any thread; never blocks. */
     void offer(Delivery delivery) {
         if (pendingOffers.incrementAndGet() > maxPendingOffers) {
             pendingOffers.decrementAndGet();
             services.metrics().messageDropped("session_mailbox_full");
+            if (delivery.isStored()) {
+                services.log().remove(clientId, delivery.seq());
+            }
             return;
         }
         mailbox.execute(() -> {
@@ -163,6 +198,7 @@ public final class Session {
         connection = request.connection();
         online = true;
         username = authenticatedUsername;
+        durable = request.sessionExpirySeconds() > 0;
         permissions = services.authorizer().permissionsFor(clientId, authenticatedUsername);
         expiryIntervalSeconds = request.sessionExpirySeconds();
         will = request.will();
@@ -254,6 +290,7 @@ public final class Session {
     /** The session ends: its subscriptions leave the tree and it leaves the registry. */
     private void terminate() {
         terminated = true;
+        durable = false;
         cancelExpiry();
         if (willTimer != null) {
             willTimer.cancel(false);
@@ -291,14 +328,24 @@ public final class Session {
     private void persist() {
         if (expiryIntervalSeconds > 0 && !terminated) {
             services.store().save(new SessionRecord(clientId, expiryIntervalSeconds,
-                    connection == null ? disconnectedAtMillis : 0L, List.copyOf(subscriptions.values())));
+                    connection == null ? disconnectedAtMillis : 0L, List.copyOf(subscriptions.values()), username));
         }
     }
 
     /** Restores a stored session (owner thread, before any connect). */
     void restore(SessionRecord record) {
         expiryIntervalSeconds = record.expiryIntervalSeconds();
-        disconnectedAtMillis = record.disconnectedAtMillis();
+        // 0 means it was connected when the broker stopped (a crash): its connection ended now.
+        disconnectedAtMillis = record.disconnectedAtMillis() == 0 ? services.clock().getAsLong()
+                : record.disconnectedAtMillis();
+        username = record.username();
+        durable = expiryIntervalSeconds > 0;
+        List<io.tern.core.storage.StoredDelivery> queued = services.log().queued(clientId);
+        if (!queued.isEmpty()) {
+            nextSeq.set(Math.max(nextSeq.get(), queued.get(queued.size() - 1).seq() + 1));
+            outbox.restore(queued);
+        }
+        inboundQos2.addAll(services.log().inbound(clientId));
         for (Subscription subscription : record.subscriptions()) {
             subscriptions.put(subscription.topicFilter(), subscription);
             services.tree().subscribe(clientId, this, subscription);
@@ -356,7 +403,8 @@ public final class Session {
 
     /** Sends the retained messages matched by a new subscription, after the SUBACK. */
     void deliverAll(List<Delivery> deliveries) {
-        execute(() -> deliveries.forEach(this::deliver));
+        List<Delivery> stored = deliveries.stream().map(this::store).toList();
+        execute(() -> stored.forEach(this::deliver));
     }
 
     private void deliver(Delivery delivery) {
@@ -366,11 +414,13 @@ public final class Session {
         }
         if (delivery.message().isExpired(services.clock().getAsLong())) {
             services.metrics().messageDropped("expired");
+            outbox.forget(delivery);
             return;
         }
         if (!permissions().canReceive(delivery.message().topic())) {
             // The subscription reaches topics the ACL does not let this client read.
             services.metrics().messageDropped("not_authorized");
+            outbox.forget(delivery);
             return;
         }
         outbox.deliver(delivery);
@@ -407,12 +457,20 @@ public final class Session {
      * for a retransmission before PUBREL (do not route it again: exactly once).
      */
     public boolean receiveQos2(int packetId) {
-        return inboundQos2.add(packetId);
+        boolean first = inboundQos2.add(packetId);
+        if (first && durable) {
+            services.log().inboundAdd(clientId, packetId);
+        }
+        return first;
     }
 
     /** PUBREL: forgets the packet id; false if it was unknown (PUBCOMP 0x92). */
     public boolean releaseQos2(int packetId) {
-        return inboundQos2.remove(packetId);
+        boolean known = inboundQos2.remove(packetId);
+        if (known && durable) {
+            services.log().inboundRemove(clientId, packetId);
+        }
+        return known;
     }
 
     public int inboundQos2Pending() {

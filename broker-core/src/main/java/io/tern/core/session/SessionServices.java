@@ -24,6 +24,7 @@ record SessionServices(
         BrokerMetrics metrics,
         TopicTree<Session> tree,
         SessionStore store,
+        io.tern.core.storage.MessageLog log,
         LongSupplier clock,
         ScheduledExecutorService timers,
         OfflineExecutors offlineExecutors,

@@ -16,10 +16,11 @@ public final class Sessions {
 
     /** Gives the registry (and so every session it creates) the services around it. */
     public static void bind(SessionRegistry registry, BrokerSettings settings, BrokerMetrics metrics,
-                            TopicTree<Session> tree, SessionStore store, LongSupplier clock,
+                            TopicTree<Session> tree, SessionStore store, io.tern.core.storage.MessageLog log,
+                            LongSupplier clock,
                             ScheduledExecutorService timers, OfflineExecutors offlineExecutors,
                             WillSink willSink, io.tern.core.auth.Authorizer authorizer) {
-        registry.bind(new SessionServices(settings, metrics, tree, store, clock, timers, offlineExecutors,
+        registry.bind(new SessionServices(settings, metrics, tree, store, log, clock, timers, offlineExecutors,
                 willSink::publish, registry, authorizer));
     }
 

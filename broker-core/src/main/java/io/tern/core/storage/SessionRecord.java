@@ -9,14 +9,21 @@ import java.util.List;
  *
  * @param expiryIntervalSeconds the Session Expiry Interval, {@link io.tern.core.session.Session#NEVER_EXPIRES} for never
  * @param disconnectedAtMillis  when the last connection closed, or 0 while connected
+ * @param username              the user it was last authenticated as (its ACL after a restart), or null
  */
 public record SessionRecord(
         String clientId,
         long expiryIntervalSeconds,
         long disconnectedAtMillis,
-        List<Subscription> subscriptions) {
+        List<Subscription> subscriptions,
+        String username) {
 
     public SessionRecord {
         subscriptions = List.copyOf(subscriptions);
+    }
+
+    public SessionRecord(String clientId, long expiryIntervalSeconds, long disconnectedAtMillis,
+                         List<Subscription> subscriptions) {
+        this(clientId, expiryIntervalSeconds, disconnectedAtMillis, subscriptions, null);
     }
 }
