@@ -5,7 +5,11 @@ import io.tern.app.config.ListenerConfig;
 import io.tern.app.config.TernConfig;
 import io.tern.app.config.TlsListenerConfig;
 import io.tern.app.config.WebSocketListenerConfig;
+import io.tern.app.config.StorageConfig;
 import io.tern.core.auth.AuthFileException;
+import io.tern.core.session.OfflineExecutors;
+import io.tern.storage.rocksdb.RocksStorage;
+import io.tern.storage.rocksdb.StorageException;
 import io.tern.netty.ConnectionGate;
 import io.tern.netty.TlsContext;
 import io.tern.bridge.coap.CoapBridge;
@@ -50,6 +54,8 @@ public final class TernServer implements AutoCloseable {
     private final Map<String, HealthReport.ListenerState> listenerStates = new LinkedHashMap<>();
     private volatile Lifecycle lifecycle = Lifecycle.STARTING;
     private final Security security;
+    /** The durable store, or null with storage.type memory. */
+    private final RocksStorage storage;
     private final ConnectionGate connectionGate;
     private final List<TlsContext> tlsContexts = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Map<String, InetSocketAddress> addresses = new java.util.concurrent.ConcurrentHashMap<>();
@@ -75,8 +81,22 @@ public final class TernServer implements AutoCloseable {
             meters.close();
             throw new StartupException(e.getMessage());
         }
-        this.broker = new Broker(config.broker(), new InMemoryRetainedStore(), new InMemorySessionStore(),
-                security.authenticator(), security.authorizer(), meters.registry(), System::currentTimeMillis);
+        if (config.storage().type() == StorageConfig.Type.ROCKSDB) {
+            try {
+                this.storage = RocksStorage.open(config.storage().dir(), config.storage().fsync(), meters.registry());
+            } catch (StorageException e) {
+                security.close();
+                meters.close();
+                throw new StartupException(e.getMessage());
+            }
+            this.broker = new Broker(config.broker(), storage.retained(), storage.sessions(), storage.log(),
+                    security.authenticator(), security.authorizer(), meters.registry(), System::currentTimeMillis,
+                    new OfflineExecutors(config.broker().offlineExecutorThreads()));
+        } else {
+            this.storage = null;
+            this.broker = new Broker(config.broker(), new InMemoryRetainedStore(), new InMemorySessionStore(),
+                    security.authenticator(), security.authorizer(), meters.registry(), System::currentTimeMillis);
+        }
         int ioThreads = config.ioThreads() > 0 ? config.ioThreads() : Runtime.getRuntime().availableProcessors();
         this.loops = new EventLoops(ioThreads);
         this.tail = new MqttTail(broker, config.mqtt());
@@ -314,6 +334,9 @@ public final class TernServer implements AutoCloseable {
         }
         loops.close();
         broker.close();
+        if (storage != null) {
+            storage.close(); // commits what is still queued
+        }
         security.close();
         meters.close();
         LOG.info("shutdown_complete");

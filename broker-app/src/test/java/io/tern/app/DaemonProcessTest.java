@@ -20,15 +20,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /** The daemon as a real process: exit codes, config errors, SIGTERM. */
 class DaemonProcessTest {
-    private static final Pattern BOUND = Pattern.compile("listener_started .* address=[^:]+:(\\d+)");
     private final List<Process> processes = new CopyOnWriteArrayList<>();
 
     @AfterEach
@@ -41,20 +38,7 @@ class DaemonProcessTest {
     }
 
     private Process start(Map<String, String> environment, String... args) throws IOException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        // The shipped logging config, not the test one (which hides INFO), unless the test sets
-        // levels itself (an operator's -Dlogback.configurationFile keeps its own appenders).
-        List<String> command = new java.util.ArrayList<>(List.of(java));
-        if (!environment.containsKey("TERN_LOGGING_LEVELS")) {
-            String logback = Path.of("src", "main", "resources", "logback.xml").toAbsolutePath().toString();
-            command.add("-Dlogback.configurationFile=" + logback);
-        }
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.tern.app.TernMain"));
-        command.addAll(List.of(args));
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-        builder.environment().keySet().removeIf(name -> name.startsWith("TERN_"));
-        builder.environment().putAll(environment);
-        Process process = builder.start();
+        Process process = Daemons.start(environment, args);
         processes.add(process);
         return process;
     }
@@ -224,29 +208,12 @@ class DaemonProcessTest {
         }
     }
 
-    /** The port of the first listener_started line. */
     private static int boundPort(java.util.concurrent.BlockingQueue<String> lines) throws Exception {
-        Matcher bound = BOUND.matcher(awaitLine(lines, "listener_started"));
-        assertThat(bound.find()).as("bound port from the listener_started line").isTrue();
-        return Integer.parseInt(bound.group(1));
+        return Daemons.boundPort(lines);
     }
 
-    /** The process's output lines, read on a thread of their own as they come. */
     private static java.util.concurrent.BlockingQueue<String> linesOf(Process process) {
-        java.util.concurrent.BlockingQueue<String> lines = new java.util.concurrent.LinkedBlockingQueue<>();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = in.readLine()) != null) {
-                    lines.add(line);
-                }
-            } catch (IOException ignored) {
-                // ended
-            }
-        }, "daemon-output");
-        reader.setDaemon(true);
-        reader.start();
-        return lines;
+        return Daemons.linesOf(process);
     }
 
     private static void hangUp(Process process) throws Exception {
@@ -255,13 +222,6 @@ class DaemonProcessTest {
     }
 
     private static String awaitLine(java.util.concurrent.BlockingQueue<String> lines, String text) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline) {
-            String line = lines.poll(500, TimeUnit.MILLISECONDS);
-            if (line != null && line.contains(text)) {
-                return line;
-            }
-        }
-        throw new AssertionError("no log line containing " + text);
+        return Daemons.awaitLine(lines, text);
     }
 }

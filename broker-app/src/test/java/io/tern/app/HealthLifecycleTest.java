@@ -12,7 +12,7 @@ class HealthLifecycleTest {
     @Test
     void servingOnlyBetweenStartAndStop() throws Exception {
         TernConfig config = new ConfigLoader().parse("listeners: { tcp: { host: 127.0.0.1, port: 0 }, "
-                + "http: { host: 127.0.0.1, port: 0 } }", "test");
+                + "http: { host: 127.0.0.1, port: 0 } }\nstorage: { type: memory }\n", "test");
         TernServer server = new TernServer(config);
         try {
             assertThat(server.health().serving()).isFalse();

@@ -14,11 +14,15 @@ final class TestBroker implements AutoCloseable {
         return new TestBroker("listeners:\n  tcp: { host: 127.0.0.1, port: 0 }\n" + extraYaml);
     }
 
-    /** @param yaml the whole configuration; it must enable listeners.tcp */
+    /**
+     * @param yaml the whole configuration; it must enable listeners.tcp. Without a storage
+     *             section the broker keeps its state in memory (tests must not share ./data).
+     */
     TestBroker(String yaml) {
         TernConfig config;
         try {
-            config = new ConfigLoader().parse(yaml, "test");
+            config = new ConfigLoader().parse(yaml.contains("storage:") ? yaml
+                    : yaml + (yaml.endsWith("\n") ? "" : "\n") + "storage: { type: memory }\n", "test");
         } catch (ConfigException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }

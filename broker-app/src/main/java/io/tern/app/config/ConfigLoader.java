@@ -237,6 +237,16 @@ public final class ConfigLoader {
                 brokerDefaults.persistentSessionExpirySeconds(), 0, MAX_U32);
         sessions.rejectUnknownKeys();
 
+        ConfigSection storageSection = root.section("storage");
+        StorageConfig.Type storageType = storageSection.choice("type", StorageConfig.Type.ROCKSDB, StorageConfig.Type.class);
+        String storageDir = storageSection.string("dir", "./data");
+        if (storageDir.isBlank()) {
+            throw new ConfigException("storage.dir: must not be empty");
+        }
+        boolean fsync = storageSection.bool("fsync", false);
+        storageSection.rejectUnknownKeys();
+        StorageConfig storage = new StorageConfig(storageType, Path.of(storageDir), fsync);
+
         ConfigSection server = root.section("server");
         int ioThreads = server.intValue("io_threads", 0, 0, 1024);
         int offlineThreads = server.intValue("offline_session_threads", brokerDefaults.offlineExecutorThreads(), 1, 256);
@@ -260,7 +270,7 @@ public final class ConfigLoader {
         BrokerSettings broker = new BrokerSettings(maxQueued, policy, queueQos0, maxInflight, maxExpiry,
                 Math.min(persistentExpiry, maxExpiry), QoS.of(maxQos), retainAvailable, offlineThreads,
                 new BrokerSettings.TopicLimits(maxSubscriptions, maxTopicLength, maxTopicLevels));
-        return new TernConfig(tcp, websocket, http, coap, tls, websocketTls, https, auth, limits, tail, broker,
+        return new TernConfig(tcp, websocket, http, coap, tls, websocketTls, https, auth, limits, storage, tail, broker,
                 ioThreads, sysInterval, new LoggingConfig(format, levels));
     }
 

@@ -19,6 +19,7 @@ public record TernConfig(
         TlsListenerConfig https,
         AuthConfig auth,
         LimitsConfig limits,
+        StorageConfig storage,
         MqttTailSettings mqtt,
         BrokerSettings broker,
         int ioThreads,
@@ -26,7 +27,7 @@ public record TernConfig(
         LoggingConfig logging) {
 
     public TernConfig withLogging(LoggingConfig newLogging) {
-        return new TernConfig(tcp, websocket, http, coap, tls, websocketTls, https, auth, limits, mqtt, broker,
+        return new TernConfig(tcp, websocket, http, coap, tls, websocketTls, https, auth, limits, storage, mqtt, broker,
                 ioThreads, sysIntervalSeconds, newLogging);
     }
 }
