@@ -224,6 +224,32 @@ class DurableRestartTest {
     }
 
     @Test
+    void aDelayedWillPendingAtTheRestartIsPublishedAfterIt() throws Exception {
+        start();
+        Mqtt5BlockingClient watcher = MqttClient.builder().useMqttVersion5().identifier("will-watcher")
+                .serverHost("127.0.0.1").serverPort(broker.port()).buildBlocking();
+        watcher.connectWith().cleanStart(true).sessionExpiryInterval(3600).send();
+        watcher.subscribeWith().topicFilter("wills/#").qos(MqttQos.AT_LEAST_ONCE).send();
+        watcher.disconnect();
+        Mqtt5BlockingClient dying = MqttClient.builder().useMqttVersion5().identifier("dying").serverHost("127.0.0.1")
+                .serverPort(broker.port()).buildBlocking();
+        dying.connectWith().sessionExpiryInterval(3600).willPublish().topic("wills/dying")
+                .payload("gone".getBytes(StandardCharsets.UTF_8)).qos(MqttQos.AT_LEAST_ONCE).delayInterval(1)
+                .applyWillPublish().send();
+        restart(); // the broker goes away before the will's delay is over
+
+        Mqtt5BlockingClient again = MqttClient.builder().useMqttVersion5().identifier("will-watcher")
+                .serverHost("127.0.0.1").serverPort(broker.port()).buildBlocking();
+        var messages = again.publishes(MqttGlobalPublishFilter.ALL);
+        clients.add(messages);
+        again.connectWith().cleanStart(false).sessionExpiryInterval(3600).send();
+        clients.add(again::disconnect);
+        var will = messages.receive(WAIT.toMillis(), TimeUnit.MILLISECONDS).orElseThrow();
+        assertThat(will.getTopic().toString()).isEqualTo("wills/dying");
+        assertThat(messages.receive(ClientSupport.SHORT.toMillis(), TimeUnit.MILLISECONDS)).as("published once").isEmpty();
+    }
+
+    @Test
     void anExpiredSessionIsNotRestored() throws Exception {
         start();
         RawClient client = raw(MqttVersion.MQTT_5, "short-lived", true, 1);

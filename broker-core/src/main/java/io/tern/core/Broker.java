@@ -101,14 +101,26 @@ public final class Broker implements AutoCloseable {
     }
 
     private void restoreSessions() {
-        int restored = 0;
-        for (SessionRecord record : sessionStore.loadAll()) {
-            Sessions.restore(registry, record);
-            restored++;
+        long start = System.nanoTime();
+        java.util.Collection<SessionRecord> records = sessionStore.loadAll();
+        if (records.isEmpty()) {
+            return;
         }
-        if (restored > 0) {
-            LOG.info("sessions_restored count={}", restored);
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(records.size());
+        List<Session> sessions = new ArrayList<>(records.size());
+        for (SessionRecord record : records) {
+            sessions.add(Sessions.restore(registry, record, done::countDown));
         }
+        try {
+            if (!done.await(5, java.util.concurrent.TimeUnit.MINUTES)) {
+                LOG.warn("sessions_restore_slow waiting_for={}", done.getCount());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        // Only now, with every session back, may a will go out: it must reach them all.
+        Sessions.resumeWills(sessions);
+        LOG.info("sessions_restored count={} millis={}", records.size(), (System.nanoTime() - start) / 1_000_000);
     }
 
     public BrokerSettings settings() {

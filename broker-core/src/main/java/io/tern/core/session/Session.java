@@ -59,6 +59,7 @@ public final class Session {
     private WillMessage will;
     private WillMessage pendingWill;
     private ScheduledFuture<?> willTimer;
+    private long pendingWillDueAtMillis;
     private ScheduledFuture<?> expiryTimer;
     private final Map<String, Subscription> subscriptions = new HashMap<>();
     private final Outbox outbox;
@@ -229,6 +230,7 @@ public final class Session {
                 publishWill(lastWill);
             } else {
                 pendingWill = lastWill;
+                pendingWillDueAtMillis = services.clock().getAsLong() + delay * 1000L;
                 long willGeneration = generation;
                 willTimer = services.timers().schedule(() -> execute(() -> fireDelayedWill(willGeneration)),
                         delay, TimeUnit.SECONDS);
@@ -280,6 +282,20 @@ public final class Session {
             pendingWill = null;
             willTimer = null;
             publishWill(due);
+            persist(); // published: not again after a restart
+        }
+    }
+
+    /**
+     * After every stored session is back (so the will reaches them all): starts the delayed
+     * will of a session restored with one. A session that was connected when the broker died
+     * lost its connection without DISCONNECT: its will is due after its delay, from now.
+     */
+    void resumeWill() {
+        if (pendingWill != null && willTimer == null && !terminated) {
+            long willGeneration = generation;
+            willTimer = services.timers().schedule(() -> execute(() -> fireDelayedWill(willGeneration)),
+                    Math.max(0, pendingWillDueAtMillis - services.clock().getAsLong()), TimeUnit.MILLISECONDS);
         }
     }
 
@@ -328,7 +344,8 @@ public final class Session {
     private void persist() {
         if (expiryIntervalSeconds > 0 && !terminated) {
             services.store().save(new SessionRecord(clientId, expiryIntervalSeconds,
-                    connection == null ? disconnectedAtMillis : 0L, List.copyOf(subscriptions.values()), username));
+                    connection == null ? disconnectedAtMillis : 0L, List.copyOf(subscriptions.values()), username,
+                    connection != null ? will : pendingWill, connection != null ? 0L : pendingWillDueAtMillis));
         }
     }
 
@@ -340,6 +357,11 @@ public final class Session {
                 : record.disconnectedAtMillis();
         username = record.username();
         durable = expiryIntervalSeconds > 0;
+        if (record.will() != null) {
+            pendingWill = record.will();
+            pendingWillDueAtMillis = record.willDueAtMillis() > 0 ? record.willDueAtMillis()
+                    : disconnectedAtMillis + Math.min(record.will().delaySeconds(), expiryIntervalSeconds) * 1000L;
+        }
         List<io.tern.core.storage.StoredDelivery> queued = services.log().queued(clientId);
         if (!queued.isEmpty()) {
             nextSeq.set(Math.max(nextSeq.get(), queued.get(queued.size() - 1).seq() + 1));

@@ -25,9 +25,23 @@ public final class Sessions {
     }
 
     /** Recreates a stored session, offline, with its subscriptions back in the tree. */
-    public static void restore(SessionRegistry registry, SessionRecord record) {
+    public static Session restore(SessionRegistry registry, SessionRecord record, Runnable whenRestored) {
         Session session = registry.restore(record.clientId());
-        session.execute(() -> session.restore(record));
+        session.execute(() -> {
+            try {
+                session.restore(record);
+            } finally {
+                whenRestored.run();
+            }
+        });
+        return session;
+    }
+
+    /** Once every session is restored: their wills that were pending (or due) may go out. */
+    public static void resumeWills(java.util.Collection<Session> sessions) {
+        for (Session session : sessions) {
+            session.execute(session::resumeWill);
+        }
     }
 
     /** Publishes wills on behalf of sessions. */

@@ -7,6 +7,7 @@ import io.tern.core.message.UserProperty;
 import io.tern.core.routing.RetainHandling;
 import io.tern.core.routing.Subscription;
 import io.tern.core.routing.SubscriptionOptions;
+import io.tern.core.session.WillMessage;
 import io.tern.core.storage.SessionRecord;
 import io.tern.core.storage.StoredDelivery;
 
@@ -123,6 +124,14 @@ final class Codec {
                 out.writeByte(options.retainHandling().ordinal()); // RetainHandling.of(int) reads it back
                 out.writeInt(subscription.subscriptionIdentifier());
             }
+            WillMessage will = record.will();
+            out.writeBoolean(will != null);
+            if (will != null) {
+                writeMessage(out, will.message());
+                out.writeLong(will.delaySeconds());
+                out.writeLong(will.expiryIntervalSeconds() == null ? -1 : will.expiryIntervalSeconds());
+                out.writeLong(record.willDueAtMillis());
+            }
         });
     }
 
@@ -139,7 +148,16 @@ final class Codec {
                         in.readBoolean(), RetainHandling.of(in.readUnsignedByte()));
                 subscriptions.add(Subscription.of(filter, options, in.readInt()));
             }
-            return new SessionRecord(clientId, expiry, disconnectedAt, subscriptions, username);
+            WillMessage will = null;
+            long willDue = 0;
+            if (in.readBoolean()) {
+                Message message = readMessage(in);
+                long delay = in.readLong();
+                long willExpiry = in.readLong();
+                will = new WillMessage(message, delay, willExpiry < 0 ? null : willExpiry);
+                willDue = in.readLong();
+            }
+            return new SessionRecord(clientId, expiry, disconnectedAt, subscriptions, username, will, willDue);
         });
     }
 

@@ -78,6 +78,24 @@ class RocksStorageTest {
     }
 
     @Test
+    void aPendingWillIsStoredWithItsSession() throws Exception {
+        io.tern.core.session.WillMessage will = new io.tern.core.session.WillMessage(
+                message("wills/x", "bye", QoS.AT_LEAST_ONCE), 30, 120L);
+        try (RocksStorage storage = open()) {
+            storage.sessions().save(new SessionRecord("w", 3600, System.currentTimeMillis(), List.of(), null, will, 31_000));
+            settle(storage);
+        }
+        try (RocksStorage storage = open()) {
+            SessionRecord loaded = storage.sessions().loadAll().iterator().next();
+            assertThat(loaded.willDueAtMillis()).isEqualTo(31_000);
+            assertThat(loaded.will().delaySeconds()).isEqualTo(30);
+            assertThat(loaded.will().expiryIntervalSeconds()).isEqualTo(120L);
+            assertThat(loaded.will().message().topic()).isEqualTo("wills/x");
+            assertThat(new String(loaded.will().message().payload(), StandardCharsets.UTF_8)).isEqualTo("bye");
+        }
+    }
+
+    @Test
     void expiredSessionsAndTheirLogAreDeletedNotLoaded() throws Exception {
         long longAgo = System.currentTimeMillis() - 120_000;
         try (RocksStorage storage = open()) {
