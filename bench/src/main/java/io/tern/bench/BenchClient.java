@@ -39,15 +39,23 @@ final class BenchClient extends ChannelInboundHandlerAdapter {
     private int nextPacketId;
     long sent;
 
+    private final boolean cleanSession;
+
     BenchClient(String clientId) {
+        this(clientId, true);
+    }
+
+    /** @param cleanSession false makes a persistent session (stored by a durable broker) */
+    BenchClient(String clientId, boolean cleanSession) {
         this.clientId = clientId;
+        this.cleanSession = cleanSession;
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         channel = ctx.channel();
         ctx.writeAndFlush(MqttMessageBuilders.connect().protocolVersion(MqttVersion.MQTT_3_1_1).clientId(clientId)
-                .cleanSession(true).keepAlive(60).build());
+                .cleanSession(cleanSession).keepAlive(60).build());
         ctx.fireChannelActive();
     }
 

@@ -35,7 +35,10 @@ import java.util.concurrent.TimeUnit;
  * fanout (one publisher, S subscribers), pairs (N publisher/subscriber pairs), latency (fixed
  * total rate), connections (C idle connections). Prints one summary line of key=value pairs.
  *
- * <pre>java -jar bench/target/tern-bench.jar --port 1883 --scenario fanin --qos 1 --duration 10 [--broker-pid PID]</pre>
+ * <pre>java -jar bench/target/tern-bench.jar --port 1883 --scenario fanin --qos 1 --duration 10 [--broker-pid PID]
+ *     [--persistent true]</pre>
+ * {@code --persistent true} gives subscribers persistent sessions (clean session 0), so a
+ * durable broker stores every QoS 1/2 message for them before acknowledging it.
  */
 public final class LoadGenerator {
     private final Map<String, String> options;
@@ -83,7 +86,11 @@ public final class LoadGenerator {
     }
 
     private BenchClient connect(String clientId, String localHost) throws Exception {
-        BenchClient client = new BenchClient(clientId);
+        return connect(clientId, localHost, true);
+    }
+
+    private BenchClient connect(String clientId, String localHost, boolean clean) throws Exception {
+        BenchClient client = new BenchClient(clientId, clean);
         Bootstrap bootstrap = new Bootstrap().group(group)
                 .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true)
@@ -112,7 +119,8 @@ public final class LoadGenerator {
         String run = Long.toString(System.nanoTime(), 36);
         List<BenchClient> subscribers = new ArrayList<>();
         for (int i = 0; i < subscriberCount; i++) {
-            BenchClient subscriber = connect("sub-" + run + "-" + i, null);
+            BenchClient subscriber = connect("sub-" + run + "-" + i, null,
+                    !Boolean.parseBoolean(options.getOrDefault("persistent", "false")));
             String filter = switch (scenario) {
                 case "fanin", "latency" -> "bench/" + run + "/+";
                 case "fanout" -> "bench/" + run + "/0";

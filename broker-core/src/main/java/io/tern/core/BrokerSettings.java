@@ -18,6 +18,8 @@ import io.tern.core.session.Session;
  * @param retainAvailable            whether retained messages are supported
  * @param offlineExecutorThreads     threads that own sessions while they are offline
  * @param limits                     per-session limits on subscriptions and topics
+ * @param maxQueuedBytes             per-session bound on queued payload and topic bytes (0: none)
+ * @param maxQueuedMessagesTotal     bound on queued messages over all sessions (0: none)
  */
 public record BrokerSettings(
         int maxQueuedMessages,
@@ -29,7 +31,20 @@ public record BrokerSettings(
         QoS maxQos,
         boolean retainAvailable,
         int offlineExecutorThreads,
-        TopicLimits limits) {
+        TopicLimits limits,
+        long maxQueuedBytes,
+        long maxQueuedMessagesTotal) {
+
+    public static final long DEFAULT_MAX_QUEUED_BYTES = 64L * 1024 * 1024;
+    public static final long DEFAULT_MAX_QUEUED_TOTAL = 1_000_000;
+
+    public BrokerSettings(int maxQueuedMessages, QueueOverflowPolicy queueOverflowPolicy, boolean queueQos0WhileOffline,
+                          int maxInflightMessages, long maxSessionExpirySeconds, long persistentSessionExpirySeconds,
+                          QoS maxQos, boolean retainAvailable, int offlineExecutorThreads, TopicLimits limits) {
+        this(maxQueuedMessages, queueOverflowPolicy, queueQos0WhileOffline, maxInflightMessages, maxSessionExpirySeconds,
+                persistentSessionExpirySeconds, maxQos, retainAvailable, offlineExecutorThreads, limits,
+                DEFAULT_MAX_QUEUED_BYTES, DEFAULT_MAX_QUEUED_TOTAL);
+    }
 
     /**
      * @param maxSubscriptionsPerSession subscriptions one session may hold; more get SUBACK 0x97 (v3: 0x80)
@@ -57,18 +72,18 @@ public record BrokerSettings(
     public BrokerSettings withLimits(TopicLimits value) {
         return new BrokerSettings(maxQueuedMessages, queueOverflowPolicy, queueQos0WhileOffline, maxInflightMessages,
                 maxSessionExpirySeconds, persistentSessionExpirySeconds, maxQos, retainAvailable, offlineExecutorThreads,
-                value);
+                value, maxQueuedBytes, maxQueuedMessagesTotal);
     }
 
     public BrokerSettings withMaxQueuedMessages(int value) {
         return new BrokerSettings(value, queueOverflowPolicy, queueQos0WhileOffline, maxInflightMessages,
                 maxSessionExpirySeconds, persistentSessionExpirySeconds, maxQos, retainAvailable, offlineExecutorThreads,
-                limits);
+                limits, maxQueuedBytes, maxQueuedMessagesTotal);
     }
 
     public BrokerSettings withMaxInflightMessages(int value) {
         return new BrokerSettings(maxQueuedMessages, queueOverflowPolicy, queueQos0WhileOffline, value,
                 maxSessionExpirySeconds, persistentSessionExpirySeconds, maxQos, retainAvailable, offlineExecutorThreads,
-                limits);
+                limits, maxQueuedBytes, maxQueuedMessagesTotal);
     }
 }

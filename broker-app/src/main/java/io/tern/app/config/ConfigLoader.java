@@ -232,6 +232,10 @@ public final class ConfigLoader {
         QueueOverflowPolicy policy = sessions.choice("queue_overflow_policy", brokerDefaults.queueOverflowPolicy(),
                 QueueOverflowPolicy.class);
         boolean queueQos0 = sessions.bool("queue_qos0_while_offline", brokerDefaults.queueQos0WhileOffline());
+        long maxQueuedBytes = sessions.integer("max_queued_bytes", BrokerSettings.DEFAULT_MAX_QUEUED_BYTES, 0,
+                Long.MAX_VALUE / 2);
+        long maxQueuedTotal = sessions.integer("max_queued_messages_total", BrokerSettings.DEFAULT_MAX_QUEUED_TOTAL, 0,
+                Long.MAX_VALUE / 2);
         long maxExpiry = sessions.integer("max_expiry_seconds", brokerDefaults.maxSessionExpirySeconds(), 0, MAX_U32);
         long persistentExpiry = sessions.integer("persistent_session_expiry_seconds",
                 brokerDefaults.persistentSessionExpirySeconds(), 0, MAX_U32);
@@ -269,7 +273,8 @@ public final class ConfigLoader {
                 topicAliasMaximum, serverKeepAlive, maxKeepAlive, responseInformation, publishRate);
         BrokerSettings broker = new BrokerSettings(maxQueued, policy, queueQos0, maxInflight, maxExpiry,
                 Math.min(persistentExpiry, maxExpiry), QoS.of(maxQos), retainAvailable, offlineThreads,
-                new BrokerSettings.TopicLimits(maxSubscriptions, maxTopicLength, maxTopicLevels));
+                new BrokerSettings.TopicLimits(maxSubscriptions, maxTopicLength, maxTopicLevels), maxQueuedBytes,
+                maxQueuedTotal);
         return new TernConfig(tcp, websocket, http, coap, tls, websocketTls, https, auth, limits, storage, tail, broker,
                 ioThreads, sysInterval, new LoggingConfig(format, levels));
     }

@@ -1,5 +1,6 @@
 package io.tern.core.session;
 
+import io.tern.core.BrokerSettings;
 import io.tern.core.ReasonCode;
 import io.tern.core.message.Message;
 import io.tern.core.message.QoS;
@@ -25,6 +26,7 @@ final class Outbox {
     private final LinkedHashMap<Integer, Inflight> inflight = new LinkedHashMap<>();
     private SessionConnection connection;
     private int queuedQos0;
+    private long queuedBytes;
     private int lastPacketId;
     private int sendQuota;
     private boolean flushNeeded;
@@ -98,6 +100,8 @@ final class Outbox {
     /** The session ended: drop everything, counted (the store drops its copy with the session). */
     void clear() {
         services.metrics().queuedDelta(-queue.size());
+        services.queuedTotal().addAndGet(-queue.size());
+        queuedBytes = 0;
         for (int i = queue.size(); i > 0; i--) {
             services.metrics().messageDropped("session_ended");
         }
@@ -129,18 +133,43 @@ final class Outbox {
     }
 
     private void enqueue(Delivery delivery) {
-        if (queue.size() >= services.settings().maxQueuedMessages() && !makeRoom(delivery)) {
-            services.metrics().messageDropped("queue_full");
-            forget(delivery);
-            return;
+        String full;
+        while ((full = overLimit(delivery)) != null) {
+            if (!makeRoom(delivery, full)) {
+                services.metrics().messageDropped(full);
+                forget(delivery);
+                return;
+            }
         }
         queue.addLast(delivery);
         queuedCount = queue.size();
         if (delivery.message().qos() == QoS.AT_MOST_ONCE) {
             queuedQos0++;
         }
+        queuedBytes += delivery.sizeEstimate();
+        services.queuedTotal().incrementAndGet();
         services.metrics().queuedDelta(1);
         updateCongestion();
+    }
+
+    /**
+     * The limit {@code arriving} would break, as the drop reason to count, or null: this
+     * session's messages (queue_full) or bytes (queue_bytes), or every session's messages
+     * together (queue_total). The overflow policy decides what goes in each case.
+     */
+    private String overLimit(Delivery arriving) {
+        BrokerSettings settings = services.settings();
+        if (queue.size() >= settings.maxQueuedMessages()) {
+            return "queue_full";
+        }
+        if (settings.maxQueuedBytes() > 0 && !queue.isEmpty()
+                && queuedBytes + arriving.sizeEstimate() > settings.maxQueuedBytes()) {
+            return "queue_bytes";
+        }
+        if (settings.maxQueuedMessagesTotal() > 0 && services.queuedTotal().get() >= settings.maxQueuedMessagesTotal()) {
+            return "queue_total";
+        }
+        return null;
     }
 
     /**
@@ -148,7 +177,10 @@ final class Outbox {
      * drop. QoS 0 messages go first whatever the policy: an acknowledged QoS 1/2 message is never
      * evicted to make room for a QoS 0 one. Among QoS 1/2 the policy decides.
      */
-    private boolean makeRoom(Delivery arriving) {
+    private boolean makeRoom(Delivery arriving, String reason) {
+        if (queue.isEmpty()) {
+            return false; // the global limit, with nothing of this session's own to give up
+        }
         boolean arrivingQos0 = arriving.message().qos() == QoS.AT_MOST_ONCE;
         boolean dropNew = services.settings().queueOverflowPolicy() == QueueOverflowPolicy.DROP_NEW;
         if (arrivingQos0 && dropNew) {
@@ -156,10 +188,11 @@ final class Outbox {
         }
         if (queuedQos0 > 0) {
             for (Iterator<Delivery> it = queue.iterator(); it.hasNext(); ) {
-                if (it.next().message().qos() == QoS.AT_MOST_ONCE) {
+                Delivery dropped = it.next();
+                if (dropped.message().qos() == QoS.AT_MOST_ONCE) {
                     it.remove();
-                    dequeued(QoS.AT_MOST_ONCE);
-                    services.metrics().messageDropped("queue_full");
+                    dequeued(dropped);
+                    services.metrics().messageDropped(reason);
                     return true;
                 }
             }
@@ -168,17 +201,19 @@ final class Outbox {
             return false;
         }
         Delivery oldest = queue.pollFirst();
-        dequeued(oldest.message().qos());
-        services.metrics().messageDropped("queue_full");
+        dequeued(oldest);
+        services.metrics().messageDropped(reason);
         forget(oldest);
         return true;
     }
 
-    private void dequeued(QoS qos) {
+    private void dequeued(Delivery delivery) {
         queuedCount = queue.size();
-        if (qos == QoS.AT_MOST_ONCE) {
+        if (delivery.message().qos() == QoS.AT_MOST_ONCE) {
             queuedQos0--;
         }
+        queuedBytes -= delivery.sizeEstimate();
+        services.queuedTotal().decrementAndGet();
         services.metrics().queuedDelta(-1);
     }
 
@@ -256,7 +291,7 @@ final class Outbox {
             Delivery next = queue.peekFirst();
             if (!next.released() && next.message().isExpired(now)) { // a released one only needs its PUBREL
                 queue.pollFirst();
-                dequeued(next.message().qos());
+                dequeued(next);
                 services.metrics().messageDropped("expired");
                 forget(next);
                 continue;
@@ -265,7 +300,7 @@ final class Outbox {
                 break;
             }
             queue.pollFirst();
-            dequeued(next.message().qos());
+            dequeued(next);
         }
         updateCongestion();
     }

@@ -18,6 +18,7 @@ import java.util.function.LongSupplier;
  * @param timers     schedules expiry and delayed wills; its tasks only hand work to sessions
  * @param publishWill publishes a will as the session's client
  * @param authorizer  decides what the session's client may subscribe to and receive
+ * @param queuedTotal messages queued over all sessions (for the broker-wide limit)
  */
 record SessionServices(
         BrokerSettings settings,
@@ -30,7 +31,8 @@ record SessionServices(
         OfflineExecutors offlineExecutors,
         WillPublisher publishWill,
         SessionRegistry registry,
-        Authorizer authorizer) {
+        Authorizer authorizer,
+        java.util.concurrent.atomic.AtomicLong queuedTotal) {
 
     @FunctionalInterface
     interface WillPublisher {

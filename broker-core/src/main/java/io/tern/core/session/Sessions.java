@@ -21,7 +21,7 @@ public final class Sessions {
                             ScheduledExecutorService timers, OfflineExecutors offlineExecutors,
                             WillSink willSink, io.tern.core.auth.Authorizer authorizer) {
         registry.bind(new SessionServices(settings, metrics, tree, store, log, clock, timers, offlineExecutors,
-                willSink::publish, registry, authorizer));
+                willSink::publish, registry, authorizer, new java.util.concurrent.atomic.AtomicLong()));
     }
 
     /** Recreates a stored session, offline, with its subscriptions back in the tree. */

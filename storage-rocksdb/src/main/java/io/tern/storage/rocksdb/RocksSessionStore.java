@@ -25,7 +25,6 @@ final class RocksSessionStore implements SessionStore {
     private final ColumnFamilyHandle queue;
     private final ColumnFamilyHandle inbound;
     private final GroupCommitWriter writer;
-    private int loaded;
 
     RocksSessionStore(RocksDB db, ColumnFamilyHandle sessions, ColumnFamilyHandle queue, ColumnFamilyHandle inbound,
                       GroupCommitWriter writer) {
@@ -69,7 +68,6 @@ final class RocksSessionStore implements SessionStore {
         });
         deleteOrphans(queue, kept);
         deleteOrphans(inbound, kept);
-        loaded = records.size();
         return records;
     }
 
@@ -94,9 +92,5 @@ final class RocksSessionStore implements SessionStore {
             byte[] prefix = Codec.clientPrefix(clientId);
             writer.deleteRange(family, prefix, Codec.prefixEnd(prefix));
         }
-    }
-
-    int count() {
-        return loaded;
     }
 }

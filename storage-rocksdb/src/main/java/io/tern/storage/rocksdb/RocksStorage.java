@@ -110,8 +110,8 @@ public final class RocksStorage implements AutoCloseable {
         }
         long start = System.nanoTime();
         RocksStorage storage = new RocksStorage(dir, fsync, registry);
-        LOG.info("storage_opened type=rocksdb dir={} fsync={} retained={} sessions={} millis={}", dir, fsync,
-                storage.retained.size(), storage.sessions.count(), (System.nanoTime() - start) / 1_000_000);
+        LOG.info("storage_opened type=rocksdb dir={} fsync={} retained={} millis={}", dir, fsync,
+                storage.retained.size(), (System.nanoTime() - start) / 1_000_000);
         return storage;
     }
 
