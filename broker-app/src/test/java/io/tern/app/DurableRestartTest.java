@@ -250,6 +250,32 @@ class DurableRestartTest {
     }
 
     @Test
+    void anOfflineQueueLivesInTheStoreAndItsLimitStillDropsTheOldest() throws Exception {
+        broker = TestBroker.withExtra("storage: { type: rocksdb, dir: " + dir.resolve("data") + " }\n"
+                + "sessions: { max_queued_messages: 5 }\n");
+        RawClient subscriber = raw(MqttVersion.MQTT_5, "offline-limited", true, 3600);
+        subscriber.send(subscribe("l/#", 1));
+        subscriber.receive(WAIT);
+        subscriber.close();
+        org.awaitility.Awaitility.await().atMost(WAIT).until(() -> !broker.server.broker().session("offline-limited").isOnline());
+        RawClient publisher = raw(MqttVersion.MQTT_3_1_1, "limited-pub", true, 0);
+        for (int i = 0; i < 8; i++) {
+            publisher.send(publish("l/t", 1, i + 1, "m" + i, false));
+            assertThat(publisher.receive(WAIT).fixedHeader().messageType()).isEqualTo(MqttMessageType.PUBACK);
+        }
+        RawClient again = raw(MqttVersion.MQTT_5, "offline-limited", false, 3600);
+        List<String> received = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            MqttPublishMessage message = (MqttPublishMessage) again.receive(WAIT);
+            received.add(payload(message));
+            again.send(reply(MqttMessageType.PUBACK, message.variableHeader().packetId()));
+        }
+        assertThat(received).containsExactly("m3", "m4", "m5", "m6", "m7"); // read back from the store, in order
+        assertThat(again.receive(ClientSupport.SHORT)).isNull();
+        assertThat(broker.counter("tern.messages.dropped", "reason", "queue_full")).isEqualTo(3);
+    }
+
+    @Test
     void anExpiredSessionIsNotRestored() throws Exception {
         start();
         RawClient client = raw(MqttVersion.MQTT_5, "short-lived", true, 1);

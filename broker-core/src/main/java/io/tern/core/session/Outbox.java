@@ -24,6 +24,17 @@ final class Outbox {
     private final int lowWater;
     private final ArrayDeque<Delivery> queue = new ArrayDeque<>();
     private final LinkedHashMap<Integer, Inflight> inflight = new LinkedHashMap<>();
+    /**
+     * While a persistent session is offline its stored deliveries live only in the message log;
+     * memory keeps their sequence numbers and sizes (for the limits and drop_oldest), not the
+     * messages. They are read back when a client attaches.
+     */
+    private final ArrayDeque<Spilled> spilled = new ArrayDeque<>();
+    private boolean spilling;
+
+    /** @param sent the client may have received it already (resend with DUP) */
+    private record Spilled(long seq, long size, boolean sent) {
+    }
     private SessionConnection connection;
     private int queuedQos0;
     private long queuedBytes;
@@ -64,9 +75,80 @@ final class Outbox {
         flushNeeded = true;
     }
 
-    void detach() {
+    /** @param durable the session outlives its connection: its stored deliveries leave memory */
+    void detach(boolean durable) {
         connection = null;
         congested = false;
+        if (durable) {
+            spill();
+        }
+    }
+
+    boolean isSpilled() {
+        return spilling;
+    }
+
+    /** Moves the stored deliveries, in flight (older) then queued, out of memory. */
+    private void spill() {
+        spilling = true;
+        for (java.util.Iterator<Inflight> it = inflight.values().iterator(); it.hasNext(); ) {
+            Inflight entry = it.next();
+            if (entry.delivery.isStored()) {
+                it.remove();
+                services.metrics().inflightDelta(-1);
+                spilled.add(new Spilled(entry.delivery.seq(), entry.delivery.sizeEstimate(), true));
+                queuedBytes += entry.delivery.sizeEstimate();
+                services.queuedTotal().incrementAndGet();
+                services.metrics().queuedDelta(1);
+            }
+        }
+        for (java.util.Iterator<Delivery> it = queue.iterator(); it.hasNext(); ) {
+            Delivery delivery = it.next();
+            if (delivery.isStored()) {
+                it.remove();
+                spilled.add(new Spilled(delivery.seq(), delivery.sizeEstimate(), delivery.redelivery()));
+            }
+        }
+        queuedCount = queueSize();
+    }
+
+    /**
+     * A client attaches: the spilled deliveries come back from the log ({@code stored}, read
+     * after a barrier, so it holds every delivery spilled so far), ahead of anything queued in
+     * memory meanwhile. Entries of the log that are not spilled are still on their way through
+     * the mailbox and arrive by themselves.
+     */
+    void unspill(java.util.List<io.tern.core.storage.StoredDelivery> stored) {
+        spilling = false;
+        java.util.Map<Long, Spilled> bySeq = new java.util.HashMap<>();
+        for (Spilled entry : spilled) {
+            bySeq.put(entry.seq(), entry);
+        }
+        ArrayDeque<Delivery> back = new ArrayDeque<>(stored.size() + queue.size());
+        for (io.tern.core.storage.StoredDelivery entry : stored) {
+            Spilled meta = bySeq.remove(entry.seq());
+            if (meta != null) {
+                back.add(new Delivery(entry.message(), entry.subscriptionIdentifiers(), entry.seq(), meta.sent(),
+                        entry.released()));
+            }
+        }
+        for (Spilled lost : bySeq.values()) {
+            // In memory but not in the log: only if the log could not be read. Counted, not hidden.
+            queuedBytes -= lost.size();
+            services.queuedTotal().decrementAndGet();
+            services.metrics().queuedDelta(-1);
+            services.metrics().messageDropped("storage_read_failed");
+        }
+        spilled.clear();
+        back.addAll(queue);
+        queue.clear();
+        queue.addAll(back);
+        queuedCount = queueSize();
+    }
+
+    /** Deliveries held: in memory and spilled. */
+    private int queueSize() {
+        return queue.size() + spilled.size();
     }
 
     /** Routes a delivery: sent now if the window and the socket allow, queued otherwise. */
@@ -87,20 +169,30 @@ final class Outbox {
     }
 
     /**
-     * Deliveries recovered from the message log at start-up, in order. Those the client had
-     * already sent PUBREC for wait for PUBCOMP, with their PUBREL resent on attach.
+     * Deliveries recovered from the message log at start-up: like an offline session's, they stay
+     * in the log until a client attaches (all marked sent: the broker cannot know which were).
      */
     void restore(java.util.List<io.tern.core.storage.StoredDelivery> stored) {
+        spilling = true;
         for (io.tern.core.storage.StoredDelivery entry : stored) {
-            // In stored order: the client gets PUBLISH and PUBREL in the order it first got them.
-            enqueue(new Delivery(entry.message(), entry.subscriptionIdentifiers(), entry.seq(), true, entry.released()));
+            long size = new Delivery(entry.message(), entry.subscriptionIdentifiers()).sizeEstimate();
+            spilled.add(new Spilled(entry.seq(), size, true));
+            queuedBytes += size;
+            services.queuedTotal().incrementAndGet();
+            services.metrics().queuedDelta(1);
         }
+        queuedCount = queueSize();
     }
 
     /** The session ended: drop everything, counted (the store drops its copy with the session). */
     void clear() {
-        services.metrics().queuedDelta(-queue.size());
-        services.queuedTotal().addAndGet(-queue.size());
+        for (int i = spilled.size(); i > 0; i--) {
+            services.metrics().messageDropped("session_ended");
+        }
+        services.metrics().queuedDelta(-queueSize());
+        services.queuedTotal().addAndGet(-queueSize());
+        spilled.clear();
+        spilling = false;
         queuedBytes = 0;
         for (int i = queue.size(); i > 0; i--) {
             services.metrics().messageDropped("session_ended");
@@ -141,8 +233,16 @@ final class Outbox {
                 return;
             }
         }
+        if (spilling && delivery.isStored()) {
+            spilled.add(new Spilled(delivery.seq(), delivery.sizeEstimate(), false)); // the log has it
+            queuedBytes += delivery.sizeEstimate();
+            queuedCount = queueSize();
+            services.queuedTotal().incrementAndGet();
+            services.metrics().queuedDelta(1);
+            return;
+        }
         queue.addLast(delivery);
-        queuedCount = queue.size();
+        queuedCount = queueSize();
         if (delivery.message().qos() == QoS.AT_MOST_ONCE) {
             queuedQos0++;
         }
@@ -159,10 +259,10 @@ final class Outbox {
      */
     private String overLimit(Delivery arriving) {
         BrokerSettings settings = services.settings();
-        if (queue.size() >= settings.maxQueuedMessages()) {
+        if (queueSize() >= settings.maxQueuedMessages()) {
             return "queue_full";
         }
-        if (settings.maxQueuedBytes() > 0 && !queue.isEmpty()
+        if (settings.maxQueuedBytes() > 0 && queueSize() > 0
                 && queuedBytes + arriving.sizeEstimate() > settings.maxQueuedBytes()) {
             return "queue_bytes";
         }
@@ -178,7 +278,7 @@ final class Outbox {
      * evicted to make room for a QoS 0 one. Among QoS 1/2 the policy decides.
      */
     private boolean makeRoom(Delivery arriving, String reason) {
-        if (queue.isEmpty()) {
+        if (queueSize() == 0) {
             return false; // the global limit, with nothing of this session's own to give up
         }
         boolean arrivingQos0 = arriving.message().qos() == QoS.AT_MOST_ONCE;
@@ -200,6 +300,16 @@ final class Outbox {
         if (arrivingQos0 || dropNew) {
             return false;
         }
+        if (!spilled.isEmpty()) {
+            Spilled oldest = spilled.pollFirst(); // spilled ones are older than what memory holds
+            queuedBytes -= oldest.size();
+            queuedCount = queueSize();
+            services.queuedTotal().decrementAndGet();
+            services.metrics().queuedDelta(-1);
+            services.metrics().messageDropped(reason);
+            services.log().remove(clientId, oldest.seq());
+            return true;
+        }
         Delivery oldest = queue.pollFirst();
         dequeued(oldest);
         services.metrics().messageDropped(reason);
@@ -208,7 +318,7 @@ final class Outbox {
     }
 
     private void dequeued(Delivery delivery) {
-        queuedCount = queue.size();
+        queuedCount = queueSize();
         if (delivery.message().qos() == QoS.AT_MOST_ONCE) {
             queuedQos0--;
         }

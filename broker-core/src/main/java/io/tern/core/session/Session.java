@@ -152,6 +152,10 @@ public final class Session {
             return;
         }
         boolean endsOldSession = request.cleanStart();
+        if (outbox.isSpilled() && !endsOldSession) {
+            // On the session's offline owner, not an event loop: read its deliveries back.
+            outbox.unspill(readLog());
+        }
         if (connection != null) {
             // [MQTT-3.1.4-3] the existing connection is closed with 0x8E (v5) before the new one
             // is accepted. Its will is due now if no delay applies or the session ends.
@@ -249,7 +253,7 @@ public final class Session {
     private void detach() {
         connection = null;
         online = false;
-        outbox.detach();
+        outbox.detach(durable && services.log().isDurable()); // spilled only where the log keeps them
         will = null;
         disconnectedAtMillis = services.clock().getAsLong();
         services.metrics().clientDisconnected();
@@ -349,6 +353,20 @@ public final class Session {
         }
     }
 
+    /** Everything the message log holds for this session, once what was written so far is durable. */
+    private List<io.tern.core.storage.StoredDelivery> readLog() {
+        try {
+            services.log().barrier().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            return services.log().queued(clientId);
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            LOG.error("storage_read_failed client_id={} error=\"{}\"", clientId, e.toString());
+            return List.of();
+        }
+    }
+
     /** Restores a stored session (owner thread, before any connect). */
     void restore(SessionRecord record) {
         expiryIntervalSeconds = record.expiryIntervalSeconds();
@@ -365,7 +383,9 @@ public final class Session {
         List<io.tern.core.storage.StoredDelivery> queued = services.log().queued(clientId);
         if (!queued.isEmpty()) {
             nextSeq.set(Math.max(nextSeq.get(), queued.get(queued.size() - 1).seq() + 1));
-            outbox.restore(queued);
+        }
+        if (durable) {
+            outbox.restore(queued); // offline: the deliveries stay in the log until a client attaches
         }
         inboundQos2.addAll(services.log().inbound(clientId));
         for (Subscription subscription : record.subscriptions()) {
