@@ -187,6 +187,10 @@ class DurableRestartTest {
                 .isEqualTo(q2.variableHeader().packetId());
         second.send(reply(MqttMessageType.PUBACK, again.variableHeader().packetId()));
         second.send(reply(MqttMessageType.PUBCOMP, q2.variableHeader().packetId()));
+        // PINGRESP proves the broker has handled both before it is stopped (acks lost in a stop
+        // would rightly mean a resend: at least once).
+        second.send(MqttMessage.PINGREQ);
+        assertThat(second.receive(WAIT).fixedHeader().messageType()).isEqualTo(MqttMessageType.PINGRESP);
         restart();
         RawClient third = raw(MqttVersion.MQTT_5, "inflight", false, 3600);
         assertThat(third.receive(ClientSupport.SHORT)).as("acknowledged messages are gone for good").isNull();
