@@ -85,6 +85,18 @@ class DurableRestartTest {
         return client;
     }
 
+    /** Creates a persistent session subscribed to {@code filter}, then leaves it offline. */
+    private void offlineSubscriber(String clientId, String filter, int qos, int expirySeconds) throws Exception {
+        RawClient client = raw(MqttVersion.MQTT_5, clientId, true, expirySeconds);
+        client.send(subscribe(filter, qos));
+        client.receive(WAIT);
+        client.close();
+        org.awaitility.Awaitility.await().atMost(WAIT).until(() -> {
+            var session = broker.server.broker().session(clientId);
+            return session == null || !session.isOnline();
+        });
+    }
+
     private static MqttMessage subscribe(String filter, int qos) {
         return MqttMessageBuilders.subscribe().messageId(1).addSubscription(filter, new MqttSubscriptionOption(
                 MqttQoS.valueOf(qos), false, false, MqttSubscriptionOption.RetainedHandlingPolicy.SEND_AT_SUBSCRIBE)).build();
@@ -199,10 +211,7 @@ class DurableRestartTest {
     @Test
     void anInboundQos2MessageAwaitingPubRelIsRoutedExactlyOnceAcrossARestart() throws Exception {
         start();
-        RawClient subscriber = raw(MqttVersion.MQTT_5, "exactly-sub", true, 3600);
-        subscriber.send(subscribe("x/#", 2));
-        subscriber.receive(WAIT);
-        subscriber.close();
+        offlineSubscriber("exactly-sub", "x/#", 2, 3600);
         RawClient publisher = raw(MqttVersion.MQTT_3_1_1, "exactly-pub", false, 0);
         publisher.send(publish("x/1", 2, 77, "once", false));
         MqttMessage pubRec = publisher.receive(WAIT);
@@ -257,11 +266,7 @@ class DurableRestartTest {
     void anOfflineQueueLivesInTheStoreAndItsLimitStillDropsTheOldest() throws Exception {
         broker = TestBroker.withExtra("storage: { type: rocksdb, dir: " + dir.resolve("data") + " }\n"
                 + "sessions: { max_queued_messages: 5 }\n");
-        RawClient subscriber = raw(MqttVersion.MQTT_5, "offline-limited", true, 3600);
-        subscriber.send(subscribe("l/#", 1));
-        subscriber.receive(WAIT);
-        subscriber.close();
-        org.awaitility.Awaitility.await().atMost(WAIT).until(() -> !broker.server.broker().session("offline-limited").isOnline());
+        offlineSubscriber("offline-limited", "l/#", 1, 3600);
         RawClient publisher = raw(MqttVersion.MQTT_3_1_1, "limited-pub", true, 0);
         for (int i = 0; i < 8; i++) {
             publisher.send(publish("l/t", 1, i + 1, "m" + i, false));
@@ -282,14 +287,7 @@ class DurableRestartTest {
     @Test
     void anExpiredSessionIsNotRestored() throws Exception {
         start();
-        RawClient client = raw(MqttVersion.MQTT_5, "short-lived", true, 1);
-        client.send(subscribe("s/#", 1));
-        client.receive(WAIT);
-        client.close();
-        org.awaitility.Awaitility.await().atMost(WAIT).until(() -> {
-            var session = broker.server.broker().session("short-lived");
-            return session == null || !session.isOnline();
-        });
+        offlineSubscriber("short-lived", "s/#", 1, 1);
         broker.close();
         org.awaitility.Awaitility.await().pollDelay(java.time.Duration.ofMillis(1100)).atMost(WAIT).until(() -> true);
         start();

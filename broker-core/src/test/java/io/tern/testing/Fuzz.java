@@ -88,6 +88,23 @@ public final class Fuzz {
         return result;
     }
 
+    /**
+     * Runs {@code iterations} inputs, each made by {@code next}, through {@code check}. A
+     * failure is rethrown naming the seed, the iteration and the input (hex), to replay it.
+     */
+    public void run(int iterations, java.util.function.Function<Fuzz, byte[]> next,
+                    java.util.function.Consumer<byte[]> check) {
+        for (int i = 0; i < iterations; i++) {
+            byte[] input = next.apply(this);
+            try {
+                check.accept(input);
+            } catch (RuntimeException | AssertionError e) {
+                throw new AssertionError("seed " + seed + " iteration " + i + " input "
+                        + java.util.HexFormat.of().formatHex(input), e);
+            }
+        }
+    }
+
     /** Splits bytes into one to five reads, as a network would. */
     public List<byte[]> chunks(byte[] bytes) {
         List<byte[]> chunks = new ArrayList<>();

@@ -157,16 +157,7 @@ class MqttFuzzTest {
     void mutatedConversationsNeitherThrowNorLeak() {
         Fuzz fuzz = Fuzz.fromSystemProperties();
         List<byte[]> corpus = corpus();
-        int iterations = Fuzz.iterations(4000);
-        for (int i = 0; i < iterations; i++) {
-            byte[] input = fuzz.mutate(fuzz.pick(corpus));
-            try {
-                feed(fuzz.chunks(input));
-            } catch (RuntimeException | AssertionError e) {
-                throw new AssertionError("seed " + fuzz.seed() + " iteration " + i + " input "
-                        + java.util.HexFormat.of().formatHex(input), e);
-            }
-        }
+        fuzz.run(Fuzz.iterations(4000), f -> f.mutate(f.pick(corpus)), input -> feed(fuzz.chunks(input)));
         assertThat(allocator.metric().usedHeapMemory()).as("bytes still allocated after every connection closed")
                 .isZero();
         assertThat(allocator.metric().usedDirectMemory()).isZero();
@@ -177,16 +168,8 @@ class MqttFuzzTest {
     void randomBytesAfterAValidConnectNeitherThrowNorLeak() {
         Fuzz fuzz = Fuzz.fromSystemProperties();
         List<byte[]> corpus = corpus();
-        int iterations = Fuzz.iterations(1500);
-        for (int i = 0; i < iterations; i++) {
-            byte[] connect = corpus.get(fuzz.random().nextBoolean() ? 1 : 4);
-            byte[] input = concat(connect, fuzz.randomBytes(256));
-            try {
-                feed(fuzz.chunks(input));
-            } catch (RuntimeException | AssertionError e) {
-                throw new AssertionError("seed " + fuzz.seed() + " iteration " + i, e);
-            }
-        }
+        fuzz.run(Fuzz.iterations(1500), f -> concat(corpus.get(f.random().nextBoolean() ? 1 : 4), f.randomBytes(256)),
+                input -> feed(fuzz.chunks(input)));
         assertThat(allocator.metric().usedHeapMemory()).isZero();
         stillServes();
     }

@@ -105,15 +105,7 @@ class HttpFuzzTest {
         Fuzz fuzz = Fuzz.fromSystemProperties();
         List<byte[]> corpus = CORPUS.stream().map(s -> s.getBytes(StandardCharsets.ISO_8859_1)).toList();
         int iterations = Fuzz.iterations(3000);
-        for (int i = 0; i < iterations; i++) {
-            byte[] input = fuzz.mutate(fuzz.pick(corpus));
-            try {
-                feed(fuzz.chunks(input));
-            } catch (RuntimeException | AssertionError e) {
-                throw new AssertionError("seed " + fuzz.seed() + " iteration " + i + " input "
-                        + new String(input, StandardCharsets.ISO_8859_1), e);
-            }
-        }
+        fuzz.run(iterations, f -> f.mutate(f.pick(corpus)), input -> feed(fuzz.chunks(input)));
         assertThat(answered).as("most mutated requests still get an answer").isGreaterThan(iterations / 3);
         assertThat(allocator.metric().usedHeapMemory()).as("bytes still allocated").isZero();
         assertThat(allocator.metric().usedDirectMemory()).isZero();

@@ -4,9 +4,6 @@ import io.tern.core.auth.AuthFileException;
 import io.tern.core.routing.TopicCheck;
 import io.tern.core.routing.Topics;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -47,11 +44,7 @@ public record AclFile(List<AclRule> anonymous, Map<String, List<AclRule>> users,
     }
 
     public static AclFile read(Path file) throws AuthFileException {
-        try {
-            return parse(Files.readString(file, StandardCharsets.UTF_8), file.toString());
-        } catch (IOException e) {
-            throw new AuthFileException(file + ": cannot read (" + e.getMessage() + ")");
-        }
+        return parse(AuthFileException.readText(file), file.toString());
     }
 
     public static AclFile parse(String text, String source) throws AuthFileException {

@@ -43,11 +43,7 @@ public record PasswordFile(Map<String, PasswordHash> users) {
     }
 
     public static PasswordFile read(Path file) throws AuthFileException {
-        try {
-            return parse(Files.readString(file, StandardCharsets.UTF_8), file.toString());
-        } catch (IOException e) {
-            throw new AuthFileException(file + ": cannot read (" + e.getMessage() + ")");
-        }
+        return parse(AuthFileException.readText(file), file.toString());
     }
 
     public static PasswordFile parse(String text, String source) throws AuthFileException {
