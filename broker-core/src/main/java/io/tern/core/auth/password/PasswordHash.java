@@ -21,9 +21,9 @@ public sealed interface PasswordHash {
 
     /**
      * Tern's default for new hashes. OWASP's 2023 figure for PBKDF2-HMAC-SHA512 is 210,000, which
-     * costs about 150 ms of CPU per login here: a 2-core broker would let only ~13 clients a
-     * second back in after a restart. 20,000 (~15 ms) is 200 times Mosquitto's 101 and keeps a
-     * restart of thousands of devices to seconds; raise it with {@code passwd --iterations}.
+     * costs 124 ms of CPU per login here: a 2-core broker would let only ~16 clients a second
+     * back in after a restart. 20,000 (12.7 ms) is 200 times Mosquitto's 101 and keeps a restart
+     * of thousands of devices to a minute or less; raise it with {@code passwd --iterations}.
      */
     int DEFAULT_ITERATIONS = 20_000;
     int SALT_BYTES = 12;
