@@ -23,6 +23,8 @@ sessions: { max_queued_messages: 100000 }
 mqtt: { max_inflight_messages: 20 }
 server: { io_threads: 1, sys_interval_seconds: 0 }
 logging: { levels: { io.tern: warn } }
+# The default durable store; the scenarios' clean sessions never write to it.
+storage: { type: rocksdb, dir: $work/data }
 YAML
 cat > "$work/mosquitto.conf" <<CONF
 listener $mosq_port 127.0.0.1

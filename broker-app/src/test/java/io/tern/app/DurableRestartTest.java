@@ -285,6 +285,36 @@ class DurableRestartTest {
     }
 
     @Test
+    void aTakeoverGetsTheQueueAndInflightOfThePersistentSession_MQTT_3_1_4_3() throws Exception {
+        start();
+        RawClient first = new RawClient(broker.port(), MqttVersion.MQTT_5);
+        clients.add(first);
+        MqttProperties properties = new MqttProperties();
+        properties.add(new MqttProperties.IntegerProperty(MqttProperties.MqttPropertyType.SESSION_EXPIRY_INTERVAL.value(), 3600));
+        properties.add(new MqttProperties.IntegerProperty(MqttProperties.MqttPropertyType.RECEIVE_MAXIMUM.value(), 1));
+        first.send(MqttMessageBuilders.connect().protocolVersion(MqttVersion.MQTT_5).clientId("taken").cleanSession(true)
+                .keepAlive(60).properties(properties).build());
+        first.receive(WAIT);
+        first.send(subscribe("tk/#", 1));
+        first.receive(WAIT);
+        RawClient publisher = raw(MqttVersion.MQTT_3_1_1, "tk-pub", true, 0);
+        for (int i = 0; i < 3; i++) {
+            publisher.send(publish("tk/t", 1, i + 1, "m" + i, false));
+            publisher.receive(WAIT);
+        }
+        assertThat(payload(first.receive(WAIT))).isEqualTo("m0"); // the window of 1 holds m1 and m2 back
+        RawClient second = raw(MqttVersion.MQTT_5, "taken", false, 3600); // takes the session over
+        List<String> received = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            MqttPublishMessage message = (MqttPublishMessage) second.receive(WAIT);
+            assertThat(message).as("message %d after the takeover", i).isNotNull();
+            received.add(payload(message));
+            second.send(reply(MqttMessageType.PUBACK, message.variableHeader().packetId()));
+        }
+        assertThat(received).containsExactly("m0", "m1", "m2");
+    }
+
+    @Test
     void anExpiredSessionIsNotRestored() throws Exception {
         start();
         offlineSubscriber("short-lived", "s/#", 1, 1);

@@ -12,12 +12,28 @@ import java.util.List;
  *                  stored (QoS 0, or a session that ends with its connection)
  * @param redelivery recovered after a restart: it may have reached the client before, so DUP is set
  * @param released   recovered after the client's PUBREC: only its PUBREL is left to send
+ * @param stored     for a QoS 2 delivery just written to the log: completes when it is durable;
+ *                   null when there is nothing to wait for
  */
 record Delivery(Message message, List<Integer> subscriptionIdentifiers, long seq, boolean redelivery,
-                boolean released) {
+                boolean released, java.util.concurrent.CompletableFuture<Void> stored) {
 
     Delivery(Message message, List<Integer> subscriptionIdentifiers) {
-        this(message, subscriptionIdentifiers, 0, false, false);
+        this(message, subscriptionIdentifiers, 0, false, false, null);
+    }
+
+    Delivery(Message message, List<Integer> subscriptionIdentifiers, long seq, boolean redelivery, boolean released) {
+        this(message, subscriptionIdentifiers, seq, redelivery, released, null);
+    }
+
+    /**
+     * Whether it may go to the client now. A QoS 2 PUBLISH is sent only once stored: the client
+     * keeps its packet id until PUBREL, so a message the broker could lose in a crash would leave
+     * the client holding an id the broker no longer knows, and a later message reusing that id
+     * would be taken for a resend and never delivered [MQTT-4.3.3].
+     */
+    boolean readyToSend() {
+        return stored == null || stored.isDone();
     }
 
     boolean isStored() {

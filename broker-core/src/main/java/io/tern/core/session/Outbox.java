@@ -146,6 +146,16 @@ final class Outbox {
         queuedCount = queueSize();
     }
 
+    /** Drains the queue once a delivery waiting to be durable is. */
+    private void resumeWhenStored(Delivery delivery) {
+        delivery.stored().whenComplete((ok, error) -> owner.execute(() -> {
+            if (connection != null) {
+                drainQueue();
+                flushIfNeeded();
+            }
+        }));
+    }
+
     /** Deliveries held: in memory and spilled. */
     private int queueSize() {
         return queue.size() + spilled.size();
@@ -243,6 +253,9 @@ final class Outbox {
         }
         queue.addLast(delivery);
         queuedCount = queueSize();
+        if (!delivery.readyToSend()) {
+            resumeWhenStored(delivery);
+        }
         if (delivery.message().qos() == QoS.AT_MOST_ONCE) {
             queuedQos0++;
         }
@@ -330,6 +343,9 @@ final class Outbox {
     private boolean trySend(Delivery delivery) {
         if (!connection.isWritable()) {
             return false;
+        }
+        if (!delivery.readyToSend()) {
+            return false; // queued; resumeWhenStored drains it once durable
         }
         if (delivery.message().qos() == QoS.AT_MOST_ONCE) {
             write(0, delivery, false);

@@ -113,7 +113,9 @@ public final class Session {
         long seq = nextSeq.getAndIncrement();
         services.log().append(clientId, new io.tern.core.storage.StoredDelivery(seq, delivery.message(),
                 delivery.subscriptionIdentifiers(), false));
-        return new Delivery(delivery.message(), delivery.subscriptionIdentifiers(), seq, false, false);
+        java.util.concurrent.CompletableFuture<Void> stored = delivery.message().qos() == io.tern.core.message.QoS.EXACTLY_ONCE
+                ? services.log().barrier().toCompletableFuture() : null;
+        return new Delivery(delivery.message(), delivery.subscriptionIdentifiers(), seq, false, false, stored);
     }
 
     /** Whether this session's state goes to the message log (it outlives its connection). */
@@ -164,7 +166,7 @@ public final class Session {
             if (expiryIntervalSeconds == 0) {
                 endsOldSession = true;
             }
-            detach();
+            detach(false); // the new connection attaches right away: nothing to spill
             old.close(ReasonCode.SESSION_TAKEN_OVER);
             if (oldWill != null && (oldWill.delaySeconds() == 0 || endsOldSession)) {
                 publishWill(oldWill);
@@ -227,7 +229,7 @@ public final class Session {
             expiryIntervalSeconds = newExpirySeconds;
         }
         WillMessage lastWill = will;
-        detach();
+        detach(true);
         if (kind != DisconnectKind.NORMAL && lastWill != null) {
             long delay = Math.min(lastWill.delaySeconds(), expiryIntervalSeconds);
             if (delay == 0) {
@@ -250,10 +252,11 @@ public final class Session {
         }
     }
 
-    private void detach() {
+    /** @param spill let a persistent session's stored deliveries leave memory (it stays offline) */
+    private void detach(boolean spill) {
         connection = null;
         online = false;
-        outbox.detach(durable && services.log().isDurable()); // spilled only where the log keeps them
+        outbox.detach(spill && durable && services.log().isDurable()); // spilled only where the log keeps them
         will = null;
         disconnectedAtMillis = services.clock().getAsLong();
         services.metrics().clientDisconnected();
