@@ -80,9 +80,45 @@ class QueueLimitsTest extends ClientSupport {
         offlineSubscriber("g1", "g/#");
         offlineSubscriber("g2", "g/#");
         publish("g/t", 5, 10); // 10 deliveries for 6 places
-        assertThat(broker().counter("tern.messages.dropped", "reason", "queue_total")).isEqualTo(4);
+        // Offline sessions take deliveries on their own executors: wait for them to have.
+        org.awaitility.Awaitility.await().atMost(WAIT).untilAsserted(() ->
+                assertThat(broker().counter("tern.messages.dropped", "reason", "queue_total")).isEqualTo(4));
         List<String> first = drain("g1", "g/end1");
         List<String> second = drain("g2", "g/end2");
         assertThat(first.size() + second.size()).isEqualTo(6);
+    }
+
+    @Test
+    void connectedSubscribersHoldPublishersBackAtTheGlobalLimitInsteadOfLosingMessages() throws Exception {
+        yaml = "sessions: { max_queued_messages_total: 40 }\n";
+        io.netty.handler.codec.mqtt.MqttProperties window = new io.netty.handler.codec.mqtt.MqttProperties();
+        window.add(new io.netty.handler.codec.mqtt.MqttProperties.IntegerProperty(
+                io.netty.handler.codec.mqtt.MqttProperties.MqttPropertyType.RECEIVE_MAXIMUM.value(), 1));
+        RawClient slow = rawConnected(io.netty.handler.codec.mqtt.MqttVersion.MQTT_5, "slow", true, window);
+        slow.send(io.netty.handler.codec.mqtt.MqttMessageBuilders.subscribe().messageId(1)
+                .addSubscription(io.netty.handler.codec.mqtt.MqttQoS.AT_LEAST_ONCE, "w/#").build());
+        slow.receive(WAIT);
+        Mqtt5BlockingClient publisher = v5("w-pub");
+        publisher.connect();
+        Thread publishing = new Thread(() -> {
+            for (int i = 0; i < 200; i++) {
+                publisher.publishWith().topic("w/t").payload(Integer.toString(i).getBytes(StandardCharsets.UTF_8))
+                        .qos(MqttQos.AT_LEAST_ONCE).send();
+            }
+        }, "w-publisher");
+        publishing.start();
+        org.awaitility.Awaitility.await().atMost(WAIT).until(() -> broker().counter("tern.publishers.throttled") > 0);
+        for (int i = 0; i < 200; i++) {
+            var message = (io.netty.handler.codec.mqtt.MqttPublishMessage) slow.receive(WAIT);
+            assertThat(message).as("message %d", i).isNotNull();
+            assertThat(message.content().toString(StandardCharsets.UTF_8)).isEqualTo(Integer.toString(i));
+            slow.send(new io.netty.handler.codec.mqtt.MqttMessage(new io.netty.handler.codec.mqtt.MqttFixedHeader(
+                    io.netty.handler.codec.mqtt.MqttMessageType.PUBACK, false,
+                    io.netty.handler.codec.mqtt.MqttQoS.AT_MOST_ONCE, false, 0),
+                    io.netty.handler.codec.mqtt.MqttMessageIdVariableHeader.from(message.variableHeader().packetId())));
+            message.release();
+        }
+        publishing.join(WAIT.toMillis());
+        assertThat(broker().counter("tern.messages.dropped", "reason", "queue_total")).isZero();
     }
 }

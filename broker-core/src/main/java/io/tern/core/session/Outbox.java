@@ -37,7 +37,8 @@ final class Outbox {
     }
     private SessionConnection connection;
     private int queuedQos0;
-    private long queuedBytes;
+    /** Written by the owner only; volatile because publishers' threads read it in {@link #congested}. */
+    private volatile long queuedBytes;
     private int lastPacketId;
     private int sendQuota;
     private boolean flushNeeded;
@@ -63,7 +64,15 @@ final class Outbox {
     boolean congested(int pendingOffers) {
         // Occupancy counts what is still in the mailbox: a publisher on another thread can be a
         // burst ahead of the owner.
-        return congested || queuedCount + pendingOffers >= highWater;
+        if (congested || queuedCount + pendingOffers >= highWater) {
+            return true;
+        }
+        // The byte and broker-wide limits hold publishers back from three quarters too, so that
+        // acknowledged messages of connected subscribers are not dropped to keep them.
+        BrokerSettings settings = services.settings();
+        return (settings.maxQueuedBytes() > 0 && queuedBytes >= settings.maxQueuedBytes() / 4 * 3)
+                || (settings.maxQueuedMessagesTotal() > 0
+                && services.queuedTotal().get() >= settings.maxQueuedMessagesTotal() / 4 * 3);
     }
 
     /** A connection is attached (after its CONNACK): resend what was in flight, then the queue. */
