@@ -13,15 +13,19 @@ COPY transport-tcp/pom.xml transport-tcp/
 COPY transport-websocket/pom.xml transport-websocket/
 COPY bridge-http/pom.xml bridge-http/
 COPY bridge-coap/pom.xml bridge-coap/
+COPY storage-rocksdb/pom.xml storage-rocksdb/
 COPY broker-app/pom.xml broker-app/
+COPY bench/pom.xml bench/
 COPY broker-core/src broker-core/src
 COPY protocol-mqtt/src protocol-mqtt/src
 COPY transport-tcp/src transport-tcp/src
 COPY transport-websocket/src transport-websocket/src
 COPY bridge-http/src bridge-http/src
 COPY bridge-coap/src bridge-coap/src
+COPY storage-rocksdb/src storage-rocksdb/src
 COPY broker-app/src broker-app/src
-RUN ./mvnw -B -q -ntp package -DskipTests
+# The daemon and what it needs; bench (load generator, JMH) is not part of the image.
+RUN ./mvnw -B -q -ntp package -DskipTests -pl broker-app -am
 
 # ---- run: a JRE, a non-root user, the jar, the default config ----
 FROM eclipse-temurin:17-jre
