@@ -35,7 +35,13 @@ final class TailHarness implements AutoCloseable {
     final MqttTail tail;
 
     TailHarness(MqttTailSettings settings, BrokerSettings brokerSettings, Authenticator authenticator) {
-        broker = new Broker(brokerSettings, new InMemoryRetainedStore(), new InMemorySessionStore(),
+        this(settings, brokerSettings, authenticator, io.tern.core.storage.MessageLog.NONE);
+    }
+
+    /** With a message log of the test's making (a failing one, for instance). */
+    TailHarness(MqttTailSettings settings, BrokerSettings brokerSettings, Authenticator authenticator,
+                io.tern.core.storage.MessageLog log) {
+        broker = new Broker(brokerSettings, new InMemoryRetainedStore(), new InMemorySessionStore(), log,
                 authenticator, Authorizer.allowAll(), new SimpleMeterRegistry(), System::currentTimeMillis,
                 OfflineExecutors.callerRuns());
         tail = new MqttTail(broker, settings);
