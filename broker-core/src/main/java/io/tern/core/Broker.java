@@ -5,11 +5,12 @@ import io.tern.core.auth.AuthenticationOutcome;
 import io.tern.core.auth.Authenticator;
 import io.tern.core.auth.Authorizer;
 import io.tern.core.auth.ClientPermissions;
-import io.tern.core.routing.SharedFilter;
+import io.tern.core.auth.Credentials;
 import io.tern.core.message.Message;
 import io.tern.core.message.QoS;
 import io.tern.core.metrics.BrokerMetrics;
 import io.tern.core.routing.RetainHandling;
+import io.tern.core.routing.SharedFilter;
 import io.tern.core.routing.Subscription;
 import io.tern.core.routing.TopicCheck;
 import io.tern.core.routing.TopicTree;
@@ -30,9 +31,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 /**
@@ -102,17 +108,17 @@ public final class Broker implements AutoCloseable {
 
     private void restoreSessions() {
         long start = System.nanoTime();
-        java.util.Collection<SessionRecord> records = sessionStore.loadAll();
+        Collection<SessionRecord> records = sessionStore.loadAll();
         if (records.isEmpty()) {
             return;
         }
-        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(records.size());
+        CountDownLatch done = new CountDownLatch(records.size());
         List<Session> sessions = new ArrayList<>(records.size());
         for (SessionRecord record : records) {
             sessions.add(Sessions.restore(registry, record, done::countDown));
         }
         try {
-            if (!done.await(5, java.util.concurrent.TimeUnit.MINUTES)) {
+            if (!done.await(5, TimeUnit.MINUTES)) {
                 LOG.warn("sessions_restore_slow waiting_for={}", done.getCount());
             }
         } catch (InterruptedException e) {
@@ -162,8 +168,8 @@ public final class Broker implements AutoCloseable {
      * Checks credentials for a bridge request (HTTP, CoAP) with the same authenticator, failure
      * throttling and metrics as MQTT logins. Completes on the authenticator's thread.
      */
-    public java.util.concurrent.CompletionStage<AuthenticationOutcome> authenticate(
-            io.tern.core.auth.Credentials credentials) {
+    public CompletionStage<AuthenticationOutcome> authenticate(
+            Credentials credentials) {
         return authenticator.authenticate(credentials).handle((outcome, error) -> {
             if (error != null) {
                 LOG.warn("authenticator_failed protocol={} error={}", credentials.protocol(), error.toString());
@@ -299,13 +305,13 @@ public final class Broker implements AutoCloseable {
     }
 
     /** The retained message of {@code topic} (a topic name, no wildcards), if any and not expired. */
-    public java.util.Optional<Message> retainedMessage(String topic) {
+    public Optional<Message> retainedMessage(String topic) {
         if (!Topics.checkTopicName(topic).isValid()) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         Message[] found = new Message[1];
         retained.match(topic, clock.getAsLong(), message -> found[0] = message);
-        return java.util.Optional.ofNullable(found[0]);
+        return Optional.ofNullable(found[0]);
     }
 
     public Session session(String clientId) {

@@ -3,6 +3,7 @@ package io.tern.core.session;
 import io.tern.core.message.Message;
 
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * A message on its way to one session: QoS already downgraded to the subscription's maximum
@@ -16,7 +17,7 @@ import java.util.List;
  *                   null when there is nothing to wait for
  */
 record Delivery(Message message, List<Integer> subscriptionIdentifiers, long seq, boolean redelivery,
-                boolean released, java.util.concurrent.CompletableFuture<Void> stored) {
+                boolean released, CompletableFuture<Void> stored) {
 
     Delivery(Message message, List<Integer> subscriptionIdentifiers) {
         this(message, subscriptionIdentifiers, 0, false, false, null);

@@ -4,10 +4,15 @@ import io.tern.core.BrokerSettings;
 import io.tern.core.ReasonCode;
 import io.tern.core.message.Message;
 import io.tern.core.message.QoS;
+import io.tern.core.storage.StoredDelivery;
 
 import java.util.ArrayDeque;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executor;
 
 /**
  * The outbound side of one session: the bounded queue with its overflow policy, the inflight
@@ -19,7 +24,7 @@ final class Outbox {
     private final SessionServices services;
     private final String clientId;
     /** The session's owner: where work continues after the message log's barrier. */
-    private final java.util.concurrent.Executor owner;
+    private final Executor owner;
     private final int highWater;
     private final int lowWater;
     private final ArrayDeque<Delivery> queue = new ArrayDeque<>();
@@ -46,7 +51,7 @@ final class Outbox {
     private volatile int queuedCount;
     private volatile boolean congested;
 
-    Outbox(SessionServices services, String clientId, java.util.concurrent.Executor owner) {
+    Outbox(SessionServices services, String clientId, Executor owner) {
         this.services = services;
         this.clientId = clientId;
         this.owner = owner;
@@ -100,7 +105,7 @@ final class Outbox {
     /** Moves the stored deliveries, in flight (older) then queued, out of memory. */
     private void spill() {
         spilling = true;
-        for (java.util.Iterator<Inflight> it = inflight.values().iterator(); it.hasNext(); ) {
+        for (Iterator<Inflight> it = inflight.values().iterator(); it.hasNext(); ) {
             Inflight entry = it.next();
             if (entry.delivery.isStored()) {
                 it.remove();
@@ -111,7 +116,7 @@ final class Outbox {
                 services.metrics().queuedDelta(1);
             }
         }
-        for (java.util.Iterator<Delivery> it = queue.iterator(); it.hasNext(); ) {
+        for (Iterator<Delivery> it = queue.iterator(); it.hasNext(); ) {
             Delivery delivery = it.next();
             if (delivery.isStored()) {
                 it.remove();
@@ -127,14 +132,14 @@ final class Outbox {
      * memory meanwhile. Entries of the log that are not spilled are still on their way through
      * the mailbox and arrive by themselves.
      */
-    void unspill(java.util.List<io.tern.core.storage.StoredDelivery> stored) {
+    void unspill(List<StoredDelivery> stored) {
         spilling = false;
-        java.util.Map<Long, Spilled> bySeq = new java.util.HashMap<>();
+        Map<Long, Spilled> bySeq = new HashMap<>();
         for (Spilled entry : spilled) {
             bySeq.put(entry.seq(), entry);
         }
         ArrayDeque<Delivery> back = new ArrayDeque<>(stored.size() + queue.size());
-        for (io.tern.core.storage.StoredDelivery entry : stored) {
+        for (StoredDelivery entry : stored) {
             Spilled meta = bySeq.remove(entry.seq());
             if (meta != null) {
                 back.add(new Delivery(entry.message(), entry.subscriptionIdentifiers(), entry.seq(), meta.sent(),
@@ -191,9 +196,9 @@ final class Outbox {
      * Deliveries recovered from the message log at start-up: like an offline session's, they stay
      * in the log until a client attaches (all marked sent: the broker cannot know which were).
      */
-    void restore(java.util.List<io.tern.core.storage.StoredDelivery> stored) {
+    void restore(List<StoredDelivery> stored) {
         spilling = true;
-        for (io.tern.core.storage.StoredDelivery entry : stored) {
+        for (StoredDelivery entry : stored) {
             long size = new Delivery(entry.message(), entry.subscriptionIdentifiers()).sizeEstimate();
             spilled.add(new Spilled(entry.seq(), size, true));
             queuedBytes += size;
@@ -496,7 +501,7 @@ final class Outbox {
         }
         // Exactly once across a crash: only once "released" is durable may PUBREL go out, so a
         // restart never resends a PUBLISH the client has already completed with PUBCOMP.
-        services.log().release(clientId, new io.tern.core.storage.StoredDelivery(entry.delivery.seq(),
+        services.log().release(clientId, new StoredDelivery(entry.delivery.seq(),
                 entry.delivery.message(), entry.delivery.subscriptionIdentifiers(), true));
         services.log().barrier().whenComplete((ok, error) -> owner.execute(() -> {
             if (connection != null && inflight.get(packetId) == entry) {

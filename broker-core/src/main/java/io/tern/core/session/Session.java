@@ -4,7 +4,9 @@ import io.tern.core.ReasonCode;
 import io.tern.core.auth.ClientPermissions;
 import io.tern.core.message.QoS;
 import io.tern.core.routing.Subscription;
+import io.tern.core.storage.MessageLog;
 import io.tern.core.storage.SessionRecord;
+import io.tern.core.storage.StoredDelivery;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -13,9 +15,12 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One MQTT session: subscriptions, the outbound inflight window and queue, inbound QoS 2 packet
@@ -47,7 +52,7 @@ public final class Session {
      * Starts from the clock (microsecond scale), so a new session under a client id never reuses
      * the numbers of an older one whose late writes might still reach the log.
      */
-    private final java.util.concurrent.atomic.AtomicLong nextSeq;
+    private final AtomicLong nextSeq;
 
     // ---- owner-thread state ----
     private SessionConnection connection;
@@ -75,7 +80,7 @@ public final class Session {
         // separately. This bound stops a publisher from outrunning a busy owner without limit.
         this.maxPendingOffers = Math.max(1024, queued * 2);
         this.outbox = new Outbox(services, clientId, this::execute);
-        this.nextSeq = new java.util.concurrent.atomic.AtomicLong(services.clock().getAsLong() * 1000);
+        this.nextSeq = new AtomicLong(services.clock().getAsLong() * 1000);
     }
 
     public String clientId() {
@@ -107,13 +112,13 @@ public final class Session {
      * durable: the publisher's acknowledgement waits for the log's barrier). Any thread.
      */
     Delivery store(Delivery delivery) {
-        if (!durable || delivery.message().qos() == io.tern.core.message.QoS.AT_MOST_ONCE) {
+        if (!durable || delivery.message().qos() == QoS.AT_MOST_ONCE) {
             return delivery;
         }
         long seq = nextSeq.getAndIncrement();
-        services.log().append(clientId, new io.tern.core.storage.StoredDelivery(seq, delivery.message(),
+        services.log().append(clientId, new StoredDelivery(seq, delivery.message(),
                 delivery.subscriptionIdentifiers(), false));
-        java.util.concurrent.CompletableFuture<Void> stored = delivery.message().qos() == io.tern.core.message.QoS.EXACTLY_ONCE
+        CompletableFuture<Void> stored = delivery.message().qos() == QoS.EXACTLY_ONCE
                 ? services.log().barrier().toCompletableFuture() : null;
         return new Delivery(delivery.message(), delivery.subscriptionIdentifiers(), seq, false, false, stored);
     }
@@ -124,8 +129,8 @@ public final class Session {
     }
 
     /** Completes once everything this session wrote to the message log so far is durable. */
-    public java.util.concurrent.CompletionStage<Void> persisted() {
-        return durable ? services.log().barrier() : io.tern.core.storage.MessageLog.DONE;
+    public CompletionStage<Void> persisted() {
+        return durable ? services.log().barrier() : MessageLog.DONE;
     }
 
     /** Hands a routed message to the session. Any thread; never blocks. */
@@ -357,7 +362,7 @@ public final class Session {
     }
 
     /** Everything the message log holds for this session, once what was written so far is durable. */
-    private List<io.tern.core.storage.StoredDelivery> readLog() {
+    private List<StoredDelivery> readLog() {
         try {
             services.log().barrier().toCompletableFuture().get(30, TimeUnit.SECONDS);
             return services.log().queued(clientId);
@@ -383,7 +388,7 @@ public final class Session {
             pendingWillDueAtMillis = record.willDueAtMillis() > 0 ? record.willDueAtMillis()
                     : disconnectedAtMillis + Math.min(record.will().delaySeconds(), expiryIntervalSeconds) * 1000L;
         }
-        List<io.tern.core.storage.StoredDelivery> queued = services.log().queued(clientId);
+        List<StoredDelivery> queued = services.log().queued(clientId);
         if (!queued.isEmpty()) {
             nextSeq.set(Math.max(nextSeq.get(), queued.get(queued.size() - 1).seq() + 1));
         }
