@@ -43,6 +43,36 @@ public final class RocksStorage implements AutoCloseable {
 
     static {
         RocksDB.loadLibrary();
+        deleteExtractedLibrary();
+    }
+
+    /**
+     * RocksDB copies its 15 MB native library to java.io.tmpdir at every start and relies on
+     * deleteOnExit, so every crash or kill -9 left a copy behind (a crash-looping broker fills
+     * /tmp). Once loaded the file is no longer needed: delete our own copy, found in
+     * /proc/self/maps, as Netty does with its libraries. Only Linux has the maps file; elsewhere
+     * nothing changes.
+     */
+    static void deleteExtractedLibrary() {
+        Path maps = Path.of("/proc/self/maps");
+        Path tmp = Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath().normalize();
+        try {
+            if (!Files.isReadable(maps)) {
+                return;
+            }
+            for (String line : Files.readAllLines(maps)) {
+                int path = line.indexOf('/');
+                if (path < 0 || !line.contains("librocksdbjni") || line.endsWith("(deleted)")) {
+                    continue;
+                }
+                Path library = Path.of(line.substring(path).trim());
+                if (library.toAbsolutePath().normalize().startsWith(tmp)) {
+                    Files.deleteIfExists(library);
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            LOG.debug("rocksdb_native_cleanup_failed error={}", e.toString());
+        }
     }
 
     private final Path dir;

@@ -169,4 +169,15 @@ class RocksStorageTest {
         assertThatThrownBy(() -> RocksStorage.open(file, false, new SimpleMeterRegistry()))
                 .isInstanceOf(StorageException.class).hasMessageContaining("storage.dir " + file);
     }
+
+    /** A killed broker must not leave RocksDB's 15 MB native library behind in /tmp. */
+    @Test
+    void theExtractedNativeLibraryIsDeletedOnceLoaded() throws Exception {
+        open().close();
+        java.nio.file.Path maps = java.nio.file.Path.of("/proc/self/maps");
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isReadable(maps), "Linux only");
+        List<String> mapped = java.nio.file.Files.readAllLines(maps).stream()
+                .filter(line -> line.contains("librocksdbjni")).toList();
+        assertThat(mapped).isNotEmpty().allSatisfy(line -> assertThat(line).endsWith("(deleted)"));
+    }
 }
