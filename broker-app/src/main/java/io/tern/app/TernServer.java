@@ -111,7 +111,11 @@ public final class TernServer implements AutoCloseable {
         }
     }
 
+    /** The TLS context of a TLS listener, or null for a plain one. */
     private TlsContext tlsContext(TlsListenerConfig listener) {
+        if (listener == null) {
+            return null;
+        }
         try {
             TlsContext context = new TlsContext(listener.configKey(), listener.tls());
             tlsContexts.add(context);
@@ -177,7 +181,7 @@ public final class TernServer implements AutoCloseable {
             return null;
         }
         TcpListener started = new TcpListener(new TcpSettings(listener.host(), listener.port(), listener.maxConnections()),
-                broker, tail, loops, tlsConfig == null ? null : tlsContext(tlsConfig), connectionGate);
+                broker, tail, loops, tlsContext(tlsConfig), connectionGate);
         listenerUp(name, started.start());
         return started;
     }
@@ -192,7 +196,7 @@ public final class TernServer implements AutoCloseable {
         WebSocketListener started = new WebSocketListener(new WebSocketSettings(listener.host(), listener.port(),
                 listener.path(), listener.maxConnections(), ws.maxFrameBytes(), ws.maxMessageBytes(),
                 ws.allowedOrigins(), ws.trustedProxies(), config.mqtt().connectTimeoutMillis()), broker, tail, loops,
-                tlsConfig == null ? null : tlsContext(tlsConfig), connectionGate);
+                tlsContext(tlsConfig), connectionGate);
         listenerUp(name, started.start());
         return started;
     }
@@ -206,7 +210,7 @@ public final class TernServer implements AutoCloseable {
         HttpBridge started = new HttpBridge(new HttpBridgeSettings(listener.host(), listener.port(),
                 listener.maxConnections(), config.http().maxBodyBytes(), config.http().maxConcurrentRequests(),
                 !config.auth().allowAnonymous()), broker, loops, this::health, meters::scrape,
-                tlsConfig == null ? null : tlsContext(tlsConfig));
+                tlsContext(tlsConfig));
         listenerUp(name, started.start());
         return started;
     }

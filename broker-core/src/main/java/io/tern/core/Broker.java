@@ -280,6 +280,9 @@ public final class Broker implements AutoCloseable {
             metrics.limitHit("max_topic_length");
             return "more than " + limits.maxTopicLength() + " bytes";
         }
+        if (topic.length() < limits.maxTopicLevels()) {
+            return null; // fewer characters than the level limit: cannot have too many levels
+        }
         int levels = 1;
         for (int i = 0; i < topic.length(); i++) {
             if (topic.charAt(i) == '/' && ++levels > limits.maxTopicLevels()) {

@@ -33,6 +33,7 @@ import io.tern.core.storage.MessageLog;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import io.tern.netty.ConnectionGate;
+import io.tern.netty.Addresses;
 import io.tern.netty.TlsIdentity;
 import io.tern.core.ReasonCode;
 import io.tern.core.SubscriptionRequest;
@@ -136,7 +137,7 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
         }
         String forwarded = context.channel().attr(MqttTail.CLIENT_ADDRESS).get();
         remoteAddress = forwarded != null ? forwarded : describe(context.channel().remoteAddress());
-        clientHost = forwarded != null ? forwarded : hostOf(context.channel().remoteAddress());
+        clientHost = forwarded != null ? forwarded : Addresses.hostOf(context.channel().remoteAddress());
         connectTimeout = context.executor().schedule(this::onConnectTimeout, settings.connectTimeoutMillis(),
                 TimeUnit.MILLISECONDS);
     }
@@ -145,13 +146,6 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
         if (address instanceof InetSocketAddress inet) {
             return inet.getAddress() == null ? inet.getHostString() + ":" + inet.getPort()
                     : inet.getAddress().getHostAddress() + ":" + inet.getPort();
-        }
-        return String.valueOf(address);
-    }
-
-    private static String hostOf(SocketAddress address) {
-        if (address instanceof InetSocketAddress inet) {
-            return inet.getAddress() == null ? inet.getHostString() : inet.getAddress().getHostAddress();
         }
         return String.valueOf(address);
     }

@@ -8,11 +8,9 @@ import io.netty.handler.codec.mqtt.MqttVersion;
 import io.tern.core.BrokerSettings;
 import io.tern.core.auth.Authenticator;
 import io.tern.core.storage.MessageLog;
-import io.tern.core.storage.StoredDelivery;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -25,45 +23,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 class StorageFailureTest {
 
     /** Takes every write and fails every barrier, as a store whose disk is gone would. */
-    private static final MessageLog FAILING = new MessageLog() {
+    private static final MessageLog FAILING = new MessageLog.Discarding() {
         @Override
         public boolean isDurable() {
             return true;
         }
 
         @Override
-        public void append(String clientId, StoredDelivery delivery) {
-        }
-
-        @Override
-        public void release(String clientId, StoredDelivery delivery) {
-        }
-
-        @Override
-        public void remove(String clientId, long seq) {
-        }
-
-        @Override
-        public void inboundAdd(String clientId, int packetId) {
-        }
-
-        @Override
-        public void inboundRemove(String clientId, int packetId) {
-        }
-
-        @Override
         public CompletionStage<Void> barrier() {
             return CompletableFuture.failedFuture(new IllegalStateException("No space left on device"));
-        }
-
-        @Override
-        public List<StoredDelivery> queued(String clientId) {
-            return List.of();
-        }
-
-        @Override
-        public Set<Integer> inbound(String clientId) {
-            return Set.of();
         }
     };
 

@@ -20,6 +20,7 @@ import io.tern.core.ReasonCode;
 import io.tern.core.auth.AuthenticationOutcome;
 import io.tern.core.auth.Credentials;
 import io.netty.util.AttributeKey;
+import io.tern.netty.Addresses;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -205,7 +206,7 @@ final class HttpBridgeHandler extends SimpleChannelInboundHandler<FullHttpReques
         if (known != null) {
             return new Identity.Known(known.username());
         }
-        Credentials credentials = HttpCredentials.parse(header, hostOf(ctx));
+        Credentials credentials = HttpCredentials.parse(header, Addresses.hostOf(ctx.channel().remoteAddress()));
         if (credentials == null) {
             return new Identity.Refused(unauthorized("Authorization must be Basic or Bearer"));
         }
@@ -253,11 +254,6 @@ final class HttpBridgeHandler extends SimpleChannelInboundHandler<FullHttpReques
         String path = new QueryStringDecoder(request.uri()).rawPath();
         return request.method().equals(HttpMethod.POST)
                 && (path.equals("/publish") || path.startsWith(RawPublishParser.PREFIX));
-    }
-
-    private static String hostOf(ChannelHandlerContext ctx) {
-        return ctx.channel().remoteAddress() instanceof java.net.InetSocketAddress inet && inet.getAddress() != null
-                ? inet.getAddress().getHostAddress() : String.valueOf(ctx.channel().remoteAddress());
     }
 
     private FullHttpResponse route(ChannelHandlerContext ctx, FullHttpRequest request, String username) {

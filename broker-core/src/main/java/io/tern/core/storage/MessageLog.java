@@ -45,7 +45,10 @@ public interface MessageLog {
     CompletionStage<Void> DONE = CompletableFuture.completedFuture(null);
 
     /** Nothing is kept: the in-memory broker. */
-    MessageLog NONE = new MessageLog() {
+    MessageLog NONE = new Discarding();
+
+    /** Keeps nothing and answers every barrier at once; open so tests can vary one answer. */
+    class Discarding implements MessageLog {
         @Override
         public boolean isDurable() {
             return false;
@@ -85,5 +88,5 @@ public interface MessageLog {
         public Set<Integer> inbound(String clientId) {
             return Set.of();
         }
-    };
+    }
 }

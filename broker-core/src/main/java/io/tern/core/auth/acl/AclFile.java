@@ -1,6 +1,7 @@
 package io.tern.core.auth.acl;
 
 import io.tern.core.auth.AuthFileException;
+import io.tern.core.auth.AuthFiles;
 import io.tern.core.routing.TopicCheck;
 import io.tern.core.routing.Topics;
 
@@ -44,7 +45,7 @@ public record AclFile(List<AclRule> anonymous, Map<String, List<AclRule>> users,
     }
 
     public static AclFile read(Path file) throws AuthFileException {
-        return parse(AuthFileException.readText(file), file.toString());
+        return parse(AuthFiles.readText(file), file.toString());
     }
 
     public static AclFile parse(String text, String source) throws AuthFileException {
@@ -52,14 +53,9 @@ public record AclFile(List<AclRule> anonymous, Map<String, List<AclRule>> users,
         Map<String, List<AclRule>> users = new HashMap<>();
         List<AclRule> patterns = new ArrayList<>();
         List<AclRule> current = anonymous;
-        String[] lines = text.split("\r?\n", -1);
-        for (int i = 0; i < lines.length; i++) {
-            String line = lines[i].strip();
-            if (line.isEmpty() || line.startsWith("#")) {
-                continue;
-            }
-            String where = source + " line " + (i + 1);
-            String[] words = line.split("\\s+", 2);
+        for (AuthFiles.Line meaningful : AuthFiles.meaningfulLines(text, source)) {
+            String where = meaningful.where();
+            String[] words = meaningful.text().split("\\s+", 2);
             String rest = words.length > 1 ? words[1].strip() : "";
             switch (words[0]) {
                 case "user" -> {

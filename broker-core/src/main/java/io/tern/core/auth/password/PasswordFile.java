@@ -1,6 +1,7 @@
 package io.tern.core.auth.password;
 
 import io.tern.core.auth.AuthFileException;
+import io.tern.core.auth.AuthFiles;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -43,18 +44,14 @@ public record PasswordFile(Map<String, PasswordHash> users) {
     }
 
     public static PasswordFile read(Path file) throws AuthFileException {
-        return parse(AuthFileException.readText(file), file.toString());
+        return parse(AuthFiles.readText(file), file.toString());
     }
 
     public static PasswordFile parse(String text, String source) throws AuthFileException {
         Map<String, PasswordHash> users = new LinkedHashMap<>();
-        String[] lines = text.split("\r?\n", -1);
-        for (int i = 0; i < lines.length; i++) {
-            String line = lines[i].strip();
-            if (line.isEmpty() || line.startsWith("#")) {
-                continue;
-            }
-            String where = source + " line " + (i + 1);
+        for (AuthFiles.Line meaningful : AuthFiles.meaningfulLines(text, source)) {
+            String line = meaningful.text();
+            String where = meaningful.where();
             int colon = line.indexOf(':');
             if (colon <= 0) {
                 throw new AuthFileException(where + ": expected username:hash");
