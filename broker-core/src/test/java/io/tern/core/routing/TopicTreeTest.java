@@ -44,6 +44,23 @@ class TopicTreeTest {
     }
 
     @Test
+    void aFilterWithMoreSubscribersThanTheSnapshotHoldsStillMatchesEachOnceAsTheyComeAndGo() {
+        TopicTree<String> tree = new TopicTree<>(c -> true);
+        Set<String> expected = new java.util.HashSet<>();
+        for (int i = 0; i < 600; i++) {
+            tree.subscribe("c" + i, "c" + i, sub(i % 2 == 0 ? "big/topic" : "big/+"));
+            expected.add("c" + i);
+        }
+        tree.subscribe("c0", "c0", sub("big/topic")); // a replacement is not a second entry
+        assertThat(match(tree, "big/topic")).hasSize(600).containsExactlyInAnyOrderElementsOf(expected);
+        for (int i = 0; i < 590; i++) { // both nodes drop back below the limit, onto the array
+            tree.unsubscribe("c" + i, i % 2 == 0 ? "big/topic" : "big/+");
+            expected.remove("c" + i);
+        }
+        assertThat(match(tree, "big/topic")).containsExactlyInAnyOrderElementsOf(expected);
+    }
+
+    @Test
     void resubscribingReplacesAndReportsNotNew() {
         TopicTree<String> tree = new TopicTree<>(c -> true);
         assertThat(tree.subscribe("c", "c", sub("a/b"))).isTrue();
