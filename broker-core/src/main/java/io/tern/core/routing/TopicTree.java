@@ -179,7 +179,7 @@ public final class TopicTree<S> {
     }
 
     private static final class Node<S> {
-        static final int SNAPSHOT_LIMIT = 256;
+        static final int SNAPSHOT_LIMIT = 1024;
         static final Entry<?>[] EMPTY = new Entry<?>[0];
 
         final Node<S> parent;
