@@ -1,6 +1,7 @@
 package io.tern.core.routing;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -73,8 +74,7 @@ public final class TopicTree<S> {
             if (subscription.isShared()) {
                 previous = node.sharedGroup(subscription.shareGroup()).put(clientId, entry);
             } else {
-                previous = node.subscribers.put(clientId, entry);
-                node.refreshSnapshot();
+                previous = node.putSubscriber(clientId, entry);
             }
             if (previous == null) {
                 size.incrementAndGet();
@@ -103,8 +103,7 @@ public final class TopicTree<S> {
             }
             boolean removed;
             if (shared == null) {
-                removed = node.subscribers.remove(clientId) != null;
-                node.refreshSnapshot();
+                removed = node.removeSubscriber(clientId);
             } else {
                 removed = node.removeSharedMember(shared.group(), clientId);
             }
@@ -189,9 +188,11 @@ public final class TopicTree<S> {
         /**
          * The subscribers as one array, which a match reads in a few cache lines where walking the
          * map touches every map node: at a million subscriptions nearly every such touch is a
-         * cache miss. Rebuilt under the write lock, so it is kept only while rebuilding is cheap;
-         * above {@link #SNAPSHOT_LIMIT} a match walks the map, and the delivery work per
-         * subscriber then dwarfs the walk anyway.
+         * cache miss. Copied on write under the write lock, and the copy finds its slot by
+         * identity, so a change costs a scan of contiguous references, not of the map. Kept up to
+         * {@link #SNAPSHOT_LIMIT} subscribers (null above, where a match walks the map, and the
+         * delivery work per subscriber dwarfs the walk anyway); rebuilt from the map once a node
+         * shrinks to half the limit, so a node at the limit does not flap.
          */
         volatile Entry<S>[] snapshot = emptySnapshot();
         volatile ConcurrentHashMap<String, SharedGroup<S>> shared;
@@ -208,11 +209,53 @@ public final class TopicTree<S> {
             this.level = level;
         }
 
+        /** Under the tree's write lock. @return the entry replaced, or null */
+        Entry<S> putSubscriber(String clientId, Entry<S> entry) {
+            Entry<S> previous = subscribers.put(clientId, entry);
+            Entry<S>[] current = snapshot;
+            if (current == null) {
+                return previous;
+            }
+            if (previous != null) {
+                Entry<S>[] copy = current.clone();
+                copy[indexOf(current, previous)] = entry;
+                snapshot = copy;
+            } else if (current.length < SNAPSHOT_LIMIT) {
+                Entry<S>[] copy = Arrays.copyOf(current, current.length + 1);
+                copy[current.length] = entry;
+                snapshot = copy;
+            } else {
+                snapshot = null;
+            }
+            return previous;
+        }
+
         /** Under the tree's write lock. */
         @SuppressWarnings("unchecked")
-        void refreshSnapshot() {
-            int count = subscribers.size();
-            snapshot = count > SNAPSHOT_LIMIT ? null : subscribers.values().toArray(new Entry[0]);
+        boolean removeSubscriber(String clientId) {
+            Entry<S> removed = subscribers.remove(clientId);
+            if (removed == null) {
+                return false;
+            }
+            Entry<S>[] current = snapshot;
+            if (current != null) {
+                int index = indexOf(current, removed);
+                Entry<S>[] copy = Arrays.copyOf(current, current.length - 1);
+                System.arraycopy(current, index + 1, copy, index, current.length - index - 1);
+                snapshot = copy;
+            } else if (subscribers.size() <= SNAPSHOT_LIMIT / 2) {
+                snapshot = subscribers.values().toArray(new Entry[0]);
+            }
+            return true;
+        }
+
+        private static <S> int indexOf(Entry<S>[] entries, Entry<S> wanted) {
+            for (int i = 0; i < entries.length; i++) {
+                if (entries[i] == wanted) {
+                    return i;
+                }
+            }
+            throw new IllegalStateException("subscriber array out of step with its map");
         }
 
         @SuppressWarnings("unchecked")

@@ -53,7 +53,7 @@ class TopicTreeTest {
         }
         tree.subscribe("c0", "c0", sub("big/topic")); // a replacement is not a second entry
         assertThat(match(tree, "big/topic")).hasSize(2200).containsExactlyInAnyOrderElementsOf(expected);
-        for (int i = 0; i < 2190; i++) { // both nodes drop back below the limit, onto the array
+        for (int i = 0; i < 2190; i++) { // both nodes shrink below half the limit, back onto the array
             tree.unsubscribe("c" + i, i % 2 == 0 ? "big/topic" : "big/+");
             expected.remove("c" + i);
         }
