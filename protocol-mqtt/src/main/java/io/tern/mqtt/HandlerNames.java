@@ -4,7 +4,6 @@ package io.tern.mqtt;
 public final class HandlerNames {
     public static final String DECODER = "mqtt-decoder";
     public static final String ENCODER = "mqtt-encoder";
-    public static final String KEEP_ALIVE = "mqtt-keep-alive";
     public static final String CONNECTION = "mqtt-connection";
 
     private HandlerNames() {

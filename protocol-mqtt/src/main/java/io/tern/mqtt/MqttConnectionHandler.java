@@ -2,6 +2,7 @@ package io.tern.mqtt;
 
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -19,8 +20,6 @@ import io.netty.handler.codec.mqtt.MqttTopicSubscription;
 import io.netty.handler.codec.mqtt.MqttUnsubscribeMessage;
 import io.netty.handler.codec.mqtt.MqttVersion;
 import io.netty.handler.codec.mqtt.MqttConnectMessage;
-import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -67,7 +66,8 @@ import java.util.concurrent.TimeUnit;
  * is the session's owner thread while the connection is attached, so it calls the session's
  * owner-thread methods directly.
  */
-final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implements SessionConnection {
+final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implements SessionConnection,
+        KeepAliveSweeper.Watched {
 
     private static final Logger LOG = LoggerFactory.getLogger(MqttConnectionHandler.class);
     private static final AttributeKey<MqttVersion> CODEC_VERSION = AttributeKey.valueOf("NETTY_CODEC_MQTT_VERSION");
@@ -81,18 +81,27 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
     private final ConnectTranslator translator;
     private final String transport;
     /** Packets read while connecting or throttled, processed in order afterwards. */
-    private final ArrayDeque<MqttMessage> deferred = new ArrayDeque<>();
+    /** Packets held while connecting or throttled; made when first needed, as for most it never is. */
+    private ArrayDeque<MqttMessage> deferred;
 
     private ChannelHandlerContext ctx;
     private State state = State.AWAIT_CONNECT;
     private boolean closing;
-    private String remoteAddress = "unknown";
-    private String clientHost = "unknown";
     private final PublishRate publishRate;
     private final LogBudget logBudget;
     private ScheduledFuture<?> connectTimeout;
+    private boolean begun;
+    private final KeepAliveSweeper.PerLoop sweepers;
+    private KeepAliveSweeper keepAlive;
+    private long lastReadSweep;
+    private long allowedSweeps;
+    private int keepAliveSlot = -1;
     private ProtocolAdapter adapter;
+    /** From CONNECT until CONNACK is sent. */
     private ConnectPlan.Accept plan;
+    private String clientId;
+    private long clientMaxPacketSize = Long.MAX_VALUE;
+    private boolean connectedWithZeroExpiry;
     private TopicAliases topicAliases;
     private Session session;
     private long generation;
@@ -100,17 +109,19 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
     private DisconnectKind closeKind = DisconnectKind.ABNORMAL;
     private boolean throttled;
     /** Acknowledgements waiting for their messages to be stored, in packet order. */
-    private final java.util.ArrayDeque<PendingAck> pendingAcks = new java.util.ArrayDeque<>();
+    private ArrayDeque<PendingAck> pendingAcks; // made when first needed
     /** A further reason to stay throttled that came while already throttled. */
     private Backpressure alsoWaitFor;
     private Long expiryFromDisconnect;
 
-    MqttConnectionHandler(Broker broker, MqttTailSettings settings, String transport, LogBudget logBudget) {
+    MqttConnectionHandler(Broker broker, MqttTailSettings settings, String transport, LogBudget logBudget,
+                          KeepAliveSweeper.PerLoop sweepers, ConnectTranslator translator) {
+        this.sweepers = sweepers;
         this.logBudget = logBudget;
         this.publishRate = settings.maxPublishRate() > 0 ? new PublishRate(settings.maxPublishRate()) : null;
         this.broker = broker;
         this.settings = settings;
-        this.translator = new ConnectTranslator(settings, broker.settings());
+        this.translator = translator;
         this.transport = transport;
     }
 
@@ -132,14 +143,30 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
     }
 
     private void begin(ChannelHandlerContext context) {
-        if (connectTimeout != null) {
+        if (begun) {
             return;
         }
-        String forwarded = context.channel().attr(MqttTail.CLIENT_ADDRESS).get();
-        remoteAddress = forwarded != null ? forwarded : describe(context.channel().remoteAddress());
-        clientHost = forwarded != null ? forwarded : Addresses.hostOf(context.channel().remoteAddress());
+        begun = true;
         connectTimeout = context.executor().schedule(this::onConnectTimeout, settings.connectTimeoutMillis(),
                 TimeUnit.MILLISECONDS);
+    }
+
+    /** The address a transport forwarded (WebSocket behind a proxy), or null. */
+    private String forwardedAddress() {
+        Channel channel = ctx.channel();
+        // hasAttr first: attr() would add an empty attribute to every connection's map.
+        return channel.hasAttr(MqttTail.CLIENT_ADDRESS) ? channel.attr(MqttTail.CLIENT_ADDRESS).get() : null;
+    }
+
+    /** For logs; worked out when needed rather than held by every connection. */
+    private String remoteAddress() {
+        String forwarded = forwardedAddress();
+        return forwarded != null ? forwarded : describe(ctx.channel().remoteAddress());
+    }
+
+    private String clientHost() {
+        String forwarded = forwardedAddress();
+        return forwarded != null ? forwarded : Addresses.hostOf(ctx.channel().remoteAddress());
     }
 
     private static String describe(SocketAddress address) {
@@ -153,7 +180,7 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
     private void onConnectTimeout() {
         if (state == State.AWAIT_CONNECT && !closing) {
             if (logBudget.allow("connect_timeout")) {
-                LOG.info("connect_timeout remote={}", remoteAddress);
+                LOG.info("connect_timeout remote={}", remoteAddress());
             }
             broker.metrics().protocolError("connect_timeout");
             closing = true;
@@ -163,11 +190,17 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
 
     @Override
     public void channelRead(ChannelHandlerContext context, Object msg) {
+        if (keepAlive != null) {
+            lastReadSweep = keepAlive.now();
+        }
         if (!(msg instanceof MqttMessage message) || closing || state == State.CLOSED) {
             ReferenceCountUtil.release(msg);
             return;
         }
         if (state == State.CONNECTING || throttled) {
+            if (deferred == null) {
+                deferred = new ArrayDeque<>();
+            }
             deferred.add(message); // released when processed or on close
             return;
         }
@@ -199,13 +232,31 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
     }
 
     @Override
-    public void userEventTriggered(ChannelHandlerContext context, Object event) {
-        if (event instanceof IdleStateEvent) {
+    public void keepAliveExpired() {
+        if (state == State.CONNECTED && !closing) {
             // [MQTT-3.1.2-22] nothing within 1.5 x keep alive: the connection is dead.
             closeWithError(ReasonCode.KEEP_ALIVE_TIMEOUT, "no packet within 1.5 x keep alive");
-            return;
         }
-        context.fireUserEventTriggered(event);
+    }
+
+    @Override
+    public long lastReadSweep() {
+        return lastReadSweep;
+    }
+
+    @Override
+    public long allowedSweeps() {
+        return allowedSweeps;
+    }
+
+    @Override
+    public int slot() {
+        return keepAliveSlot;
+    }
+
+    @Override
+    public void slot(int slot) {
+        keepAliveSlot = slot;
     }
 
     /** The TLS failure behind {@code cause} (a bad handshake surfaces wrapped in a DecoderException), or null. */
@@ -225,12 +276,12 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
             // Scanners and clients with old TLS versions or wrong certificates: expected, not a fault.
             broker.metrics().protocolError("tls_handshake");
             if (logBudget.allow("tls_handshake_failed")) {
-                LOG.info("tls_handshake_failed remote={} error=\"{}\"", remoteAddress, tls.getMessage());
+                LOG.info("tls_handshake_failed remote={} error=\"{}\"", remoteAddress(), tls.getMessage());
             }
         } else if (cause instanceof IOException) {
-            LOG.debug("connection_io_error client_id={} remote={} error={}", clientId(), remoteAddress, cause.toString());
+            LOG.debug("connection_io_error client_id={} remote={} error={}", clientId(), remoteAddress(), cause.toString());
         } else {
-            LOG.warn("connection_error client_id={} remote={} error={}", clientId(), remoteAddress,
+            LOG.warn("connection_error client_id={} remote={} error={}", clientId(), remoteAddress(),
                     DecoderFailures.describe(cause));
         }
         closing = true;
@@ -241,11 +292,16 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
     public void channelInactive(ChannelHandlerContext context) {
         if (connectTimeout != null) {
             connectTimeout.cancel(false);
+            connectTimeout = null;
+        }
+        if (keepAlive != null) {
+            keepAlive.unwatch(this);
+            keepAlive = null;
         }
         State previous = state;
         state = State.CLOSED;
         MqttMessage pending;
-        while ((pending = deferred.poll()) != null) {
+        while (deferred != null && (pending = deferred.poll()) != null) {
             ReferenceCountUtil.release(pending);
         }
         if (previous == State.CONNECTED) {
@@ -254,14 +310,14 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
             DisconnectKind kind = closeKind;
             Long newExpiry = expiryFromDisconnect;
             attached.execute(() -> attached.connectionClosed(attachedGeneration, kind, newExpiry));
-            LOG.info("client_disconnected client_id={} remote={} kind={}", clientId(), remoteAddress,
+            LOG.info("client_disconnected client_id={} remote={} kind={}", clientId(), remoteAddress(),
                     kind.name().toLowerCase(java.util.Locale.ROOT));
         }
         context.fireChannelInactive();
     }
 
     private String clientId() {
-        return plan == null ? null : plan.clientId();
+        return clientId;
     }
 
     // ------------------------------------------------------------------ CONNECT
@@ -270,7 +326,7 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
         ReasonCode reason = DecoderFailures.reasonFor(cause);
         broker.metrics().protocolError(reason.label());
         if (logBudget.allow("malformed_packet")) {
-            LOG.info("malformed_packet client_id={} remote={} reason={} detail=\"{}\"", clientId(), remoteAddress,
+            LOG.info("malformed_packet client_id={} remote={} reason={} detail=\"{}\"", clientId(), remoteAddress(),
                     reason.label(), DecoderFailures.describe(cause));
         }
         if (state != State.AWAIT_CONNECT) {
@@ -295,7 +351,7 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
         if (message.fixedHeader().messageType() != MqttMessageType.CONNECT) {
             // [MQTT-3.1.0-1] the first packet must be CONNECT.
             if (logBudget.allow("protocol_error")) {
-                LOG.info("protocol_error remote={} reason=first_packet_not_connect type={}", remoteAddress,
+                LOG.info("protocol_error remote={} reason=first_packet_not_connect type={}", remoteAddress(),
                         message.fixedHeader().messageType());
             }
             broker.metrics().protocolError("first_packet_not_connect");
@@ -304,23 +360,28 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
             return;
         }
         connectTimeout.cancel(false);
+        connectTimeout = null; // a cancelled task left here would cost 64 bytes per connection
         ConnectPlan connectPlan = translator.translate((MqttConnectMessage) message,
-                new ClientOrigin(clientHost, TlsIdentity.of(ctx.channel())), broker.now(), "mqtt");
+                new ClientOrigin(clientHost(), TlsIdentity.of(ctx.channel())), broker.now(), "mqtt");
         if (connectPlan instanceof ConnectPlan.Refuse refuse) {
             adapter = refuse.adapter();
             refuseConnect(refuse.reasonCode(), refuse.reason());
             return;
         }
         ConnectPlan.Accept accept = (ConnectPlan.Accept) connectPlan;
-        ReasonCode refusal = ctx.channel().attr(ConnectionGate.REFUSE_AT_CONNECT).get();
+        ReasonCode refusal = ctx.channel().hasAttr(ConnectionGate.REFUSE_AT_CONNECT)
+                ? ctx.channel().attr(ConnectionGate.REFUSE_AT_CONNECT).get() : null;
         if (refusal != null) {
             adapter = accept.adapter();
             refuseConnect(refusal, "too many connections from this address per second");
             return;
         }
         plan = accept.withoutSecrets(); // the full plan, password included, goes to connect only
+        clientId = accept.clientId();
+        clientMaxPacketSize = accept.clientMaxPacketSize();
+        connectedWithZeroExpiry = accept.sessionExpiry() == 0;
         adapter = accept.adapter();
-        topicAliases = new TopicAliases(adapter.isV5() ? settings.topicAliasMaximum() : 0);
+        topicAliases = adapter.isV5() ? new TopicAliases(settings.topicAliasMaximum()) : TopicAliases.NONE;
         state = State.CONNECTING;
         // Hold further packets until the session is attached; they are replayed in order.
         ctx.channel().config().setAutoRead(false);
@@ -331,7 +392,7 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
     private void refuseConnect(ReasonCode reasonCode, String reason) {
         broker.metrics().connectRejected(reasonCode.label());
         if (logBudget.allow("connect_refused")) {
-            LOG.info("connect_refused client_id={} remote={} reason={} detail=\"{}\"", clientId(), remoteAddress,
+            LOG.info("connect_refused client_id={} remote={} reason={} detail=\"{}\"", clientId(), remoteAddress(),
                     reasonCode.label(), reason);
         }
         closing = true;
@@ -370,13 +431,16 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
         ctx.write(adapter.connAck(ReasonCode.SUCCESS, accepted.sessionPresent(), properties));
         if (plan.keepAliveSeconds() > 0) {
             // [MQTT-3.1.2-24] allow one and a half keep-alive periods of silence.
-            ctx.pipeline().addBefore(HandlerNames.CONNECTION, HandlerNames.KEEP_ALIVE,
-                    new IdleStateHandler(plan.keepAliveSeconds() * 1500L, 0, 0, TimeUnit.MILLISECONDS));
+            keepAlive = sweepers.of(ctx.executor());
+            allowedSweeps = KeepAliveSweeper.allowedSweeps(plan.keepAliveSeconds());
+            lastReadSweep = keepAlive.now();
+            keepAlive.watch(this);
         }
         LOG.info("client_connected client_id={} remote={} transport={} version={} clean_start={} session_present={}"
-                        + " keep_alive={} session_expiry={}", plan.clientId(), remoteAddress, transport,
+                        + " keep_alive={} session_expiry={}", plan.clientId(), remoteAddress(), transport,
                 adapter.version().protocolLevel(), plan.cleanStart(), accepted.sessionPresent(),
                 plan.keepAliveSeconds(), plan.sessionExpiry());
+        plan = null; // what the connection still needs is in fields: the plan holds credentials and the will
         processDeferred();
         ctx.flush();
         if (!throttled) {
@@ -387,7 +451,7 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
     /** Handles packets held back while connecting or throttled, until done or throttled again. */
     private void processDeferred() {
         MqttMessage pending;
-        while (!throttled && !closing && (pending = deferred.poll()) != null) {
+        while (!throttled && !closing && deferred != null && (pending = deferred.poll()) != null) {
             try {
                 if (pending.decoderResult().isFailure()) {
                     onDecoderFailure(pending.decoderResult().cause());
@@ -592,9 +656,12 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
      */
     private void sendWhenStored(CompletionStage<Void> stored, MqttMessage reply) {
         CompletableFuture<Void> future = stored.toCompletableFuture();
-        if (pendingAcks.isEmpty() && future.isDone() && !future.isCompletedExceptionally()) {
+        if ((pendingAcks == null || pendingAcks.isEmpty()) && future.isDone() && !future.isCompletedExceptionally()) {
             ctx.write(reply);
             return;
+        }
+        if (pendingAcks == null) {
+            pendingAcks = new ArrayDeque<>();
         }
         pendingAcks.add(new PendingAck(future, reply));
         future.whenComplete((ok, error) -> ctx.executor().execute(this::flushStoredAcks));
@@ -602,11 +669,11 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
 
     private void flushStoredAcks() {
         boolean wrote = false;
-        while (!pendingAcks.isEmpty() && pendingAcks.peek().stored().isDone()) {
+        while (pendingAcks != null && !pendingAcks.isEmpty() && pendingAcks.peek().stored().isDone()) {
             PendingAck ack = pendingAcks.poll();
             if (ack.stored().isCompletedExceptionally()) {
                 // Never acknowledge what could not be stored: the client will send it again.
-                LOG.error("storage_write_failed client_id={} remote={} action=close", clientId(), remoteAddress);
+                LOG.error("storage_write_failed client_id={} remote={} action=close", clientId(), remoteAddress());
                 pendingAcks.clear();
                 closing = true;
                 ctx.close();
@@ -689,7 +756,7 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
             reason = header.reasonCode() & 0xFF;
             Long expiry = Mqtt5Properties.unsignedInt(header.properties(), MqttPropertyType.SESSION_EXPIRY_INTERVAL);
             if (expiry != null) {
-                if (plan.sessionExpiry() == 0 && expiry != 0) {
+                if (connectedWithZeroExpiry && expiry != 0) {
                     // [MQTT-3.14.2-2] cannot turn a clean session into a persistent one at DISCONNECT.
                     closeWithError(ReasonCode.PROTOCOL_ERROR, "Session Expiry Interval set at DISCONNECT after 0");
                     return;
@@ -712,7 +779,7 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
         closeKind = DisconnectKind.ABNORMAL;
         broker.metrics().protocolError(reasonCode.label());
         if (logBudget.allow("protocol_error")) {
-            LOG.info("protocol_error client_id={} remote={} reason={} detail=\"{}\"", clientId(), remoteAddress,
+            LOG.info("protocol_error client_id={} remote={} reason={} detail=\"{}\"", clientId(), remoteAddress(),
                     reasonCode.label(), detail);
         }
         disconnectAndClose(reasonCode, detail);
@@ -743,8 +810,8 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
 
     @Override
     public boolean sendPublish(OutboundPublish publish) {
-        if (plan.clientMaxPacketSize() != Long.MAX_VALUE
-                && OutboundPublishes.size(publish, adapter.isV5()) > plan.clientMaxPacketSize()) {
+        if (clientMaxPacketSize != Long.MAX_VALUE
+                && OutboundPublishes.size(publish, adapter.isV5()) > clientMaxPacketSize) {
             return false;
         }
         ctx.write(OutboundPublishes.build(publish, adapter.isV5()), ctx.voidPromise());
@@ -777,7 +844,7 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
         }
         closing = true;
         closeKind = DisconnectKind.ABNORMAL;
-        LOG.info("connection_closed_by_server client_id={} remote={} reason={}", clientId(), remoteAddress,
+        LOG.info("connection_closed_by_server client_id={} remote={} reason={}", clientId(), remoteAddress(),
                 reasonCode.label());
         disconnectAndClose(reasonCode, null);
     }

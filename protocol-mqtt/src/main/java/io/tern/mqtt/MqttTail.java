@@ -24,17 +24,21 @@ public final class MqttTail {
     private final MqttTailSettings settings;
     /** Shared by every connection, so the cap on client-caused log lines holds broker-wide. */
     private final LogBudget logBudget = new LogBudget(20);
+    private final KeepAliveSweeper.PerLoop keepAliveSweepers = new KeepAliveSweeper.PerLoop();
+    private final ConnectTranslator translator;
 
     public MqttTail(Broker broker, MqttTailSettings settings) {
         this.broker = broker;
         this.settings = settings;
+        this.translator = new ConnectTranslator(settings, broker.settings());
     }
 
     /** Appends the tail to {@code pipeline}; {@code transport} labels logs and metrics (tcp, ws). */
     public void install(ChannelPipeline pipeline, String transport) {
         pipeline.addLast(HandlerNames.DECODER, new MqttDecoder(settings.maxPacketSize(), MAX_CLIENT_ID_LENGTH, true));
         pipeline.addLast(HandlerNames.ENCODER, MqttEncoder.INSTANCE);
-        pipeline.addLast(HandlerNames.CONNECTION, new MqttConnectionHandler(broker, settings, transport, logBudget));
+        pipeline.addLast(HandlerNames.CONNECTION, new MqttConnectionHandler(broker, settings, transport, logBudget,
+                keepAliveSweepers, translator));
     }
 
     public MqttTailSettings settings() {

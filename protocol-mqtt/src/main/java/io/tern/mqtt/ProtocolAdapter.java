@@ -35,7 +35,22 @@ interface ProtocolAdapter {
     /** A server DISCONNECT, or null where the version has none (v3 just closes). */
     MqttMessage disconnect(ReasonCode reasonCode, String reason);
 
+    /** Adapters hold no per-connection state, so every connection of a version shares one. */
     static ProtocolAdapter forVersion(MqttVersion version, boolean problemInformation) {
-        return version == MqttVersion.MQTT_5 ? new Mqtt5Adapter(problemInformation) : new Mqtt3Adapter(version);
+        if (version == MqttVersion.MQTT_5) {
+            return problemInformation ? Shared.V5 : Shared.V5_NO_PROBLEM_INFORMATION;
+        }
+        return version == MqttVersion.MQTT_3_1 ? Shared.V3_1 : Shared.V3_1_1;
+    }
+
+    /** The shared instances (an interface cannot have private constants). */
+    final class Shared {
+        private static final ProtocolAdapter V5 = new Mqtt5Adapter(true);
+        private static final ProtocolAdapter V5_NO_PROBLEM_INFORMATION = new Mqtt5Adapter(false);
+        private static final ProtocolAdapter V3_1 = new Mqtt3Adapter(MqttVersion.MQTT_3_1);
+        private static final ProtocolAdapter V3_1_1 = new Mqtt3Adapter(MqttVersion.MQTT_3_1_1);
+
+        private Shared() {
+        }
     }
 }

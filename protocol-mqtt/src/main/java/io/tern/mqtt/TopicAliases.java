@@ -19,6 +19,9 @@ final class TopicAliases {
         }
     }
 
+    /** For v3 connections, shared by all: with no alias allowed it never stores one. */
+    static final TopicAliases NONE = new TopicAliases(0);
+
     private final int maximum;
     private final Map<Integer, String> topics = new HashMap<>();
 

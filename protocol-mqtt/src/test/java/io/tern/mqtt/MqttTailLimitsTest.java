@@ -121,7 +121,10 @@ class MqttTailLimitsTest {
             MqttConnAckMessage connAck = (MqttConnAckMessage) c.received().get(0);
             assertThat(Mqtt5Properties.integer(connAck.variableHeader().properties(), MqttPropertyType.SERVER_KEEP_ALIVE))
                     .isEqualTo(5);
-            c.server.advanceTimeBy(7_600, TimeUnit.MILLISECONDS); // 1.5 x 5 s
+            c.server.advanceTimeBy(7_400, TimeUnit.MILLISECONDS); // under 1.5 x 5 s
+            c.server.runScheduledPendingTasks();
+            assertThat(c.isOpen()).isTrue();
+            c.server.advanceTimeBy(1_100, TimeUnit.MILLISECONDS); // over it, by up to two 500 ms sweeps
             c.server.runScheduledPendingTasks();
             assertThat(reasonOf(c.received().get(0))).isEqualTo(0x8D);
         }

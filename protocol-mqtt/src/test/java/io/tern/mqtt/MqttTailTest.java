@@ -226,10 +226,31 @@ class MqttTailTest {
         TailHarness.Connection c = harness.connect(MqttVersion.MQTT_5).send(MqttMessageBuilders.connect()
                 .protocolVersion(MqttVersion.MQTT_5).clientId("ka").cleanSession(true).keepAlive(2).build());
         assertThat(c.received()).hasSize(1);
-        c.server.advanceTimeBy(3_100, TimeUnit.MILLISECONDS);
+        c.server.advanceTimeBy(2_900, TimeUnit.MILLISECONDS); // not before 1.5 x keep alive
+        c.server.runScheduledPendingTasks();
+        assertThat(c.isOpen()).isTrue();
+        // The sweep runs every 500 ms and is at most two sweeps late.
+        c.server.advanceTimeBy(1_100, TimeUnit.MILLISECONDS);
         c.server.runScheduledPendingTasks();
         List<MqttMessage> replies = c.received();
         assertThat(reasonOf(replies.get(0))).isEqualTo(0x8D);
+        assertThat(c.isOpen()).isFalse();
+    }
+
+    @Test
+    void anyPacketRestartsTheKeepAliveAllowance() {
+        TailHarness.Connection c = harness.connect(MqttVersion.MQTT_3_1_1).send(MqttMessageBuilders.connect()
+                .protocolVersion(MqttVersion.MQTT_3_1_1).clientId("pinger").cleanSession(true).keepAlive(2).build());
+        assertThat(c.received()).hasSize(1);
+        for (int i = 0; i < 10; i++) { // 20 s of pings every 2 s: never closed
+            c.server.advanceTimeBy(2_000, TimeUnit.MILLISECONDS);
+            c.server.runScheduledPendingTasks();
+            c.sendRaw(0xC0, 0x00);
+            assertThat(c.received()).hasSize(1); // PINGRESP
+        }
+        assertThat(c.isOpen()).isTrue();
+        c.server.advanceTimeBy(4_000, TimeUnit.MILLISECONDS);
+        c.server.runScheduledPendingTasks();
         assertThat(c.isOpen()).isFalse();
     }
 
