@@ -1,5 +1,8 @@
 package io.tern.netty;
 
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -21,10 +24,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * is shared by all MQTT listeners.
  */
 @ChannelHandler.Sharable
-public final class ConnectionGate extends ChannelInboundHandlerAdapter {
+public final class ConnectionGate extends ChannelInboundHandlerAdapter implements ChannelFutureListener {
     /** Set on a connection that must be refused at CONNECT with this reason. */
     public static final AttributeKey<ReasonCode> REFUSE_AT_CONNECT = AttributeKey.valueOf("tern.refuse.at.connect");
-    private static final AttributeKey<InetAddress> COUNTED = AttributeKey.valueOf("tern.address.counted");
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionGate.class);
 
     private final int maxTotal;
@@ -58,8 +60,12 @@ public final class ConnectionGate extends ChannelInboundHandlerAdapter {
         return maxTotal > 0 || maxPerAddress > 0 || ratePerSecond > 0;
     }
 
-    private static final AttributeKey<Boolean> IN_TOTAL = AttributeKey.valueOf("tern.connection.in.total");
-
+    /**
+     * Counts an admitted connection and leaves the pipeline; the close future counts it down
+     * ({@link #operationComplete}), so no handler context or attribute stays with each
+     * connection. Admitted means counted in the total (when limited) and, when the peer has an
+     * IP address, in that address's usage.
+     */
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         if (maxTotal > 0) {
@@ -70,13 +76,12 @@ public final class ConnectionGate extends ChannelInboundHandlerAdapter {
                 ctx.close();
                 return;
             }
-            ctx.channel().attr(IN_TOTAL).set(Boolean.TRUE);
         }
-        if (!(ctx.channel().remoteAddress() instanceof InetSocketAddress remote) || remote.getAddress() == null) {
-            ctx.fireChannelActive();
+        InetAddress address = addressOf(ctx.channel());
+        if (address == null) {
+            admit(ctx);
             return;
         }
-        InetAddress address = remote.getAddress();
         if (sinceSweep.incrementAndGet() >= 4096) {
             sinceSweep.set(0);
             forgetIdleAddresses();
@@ -101,32 +106,44 @@ public final class ConnectionGate extends ChannelInboundHandlerAdapter {
             return u;
         });
         if (overOpen[0]) {
+            if (maxTotal > 0) {
+                total.decrementAndGet();
+            }
             metrics.limitHit("max_connections_per_address");
             LOG.debug("address_connection_limit address={} limit={}", address.getHostAddress(), maxPerAddress);
             ctx.close();
             return;
         }
-        ctx.channel().attr(COUNTED).set(address);
         if (overRate[0]) {
             metrics.limitHit("max_connection_rate_per_address");
             ctx.channel().attr(REFUSE_AT_CONNECT).set(ReasonCode.CONNECTION_RATE_EXCEEDED);
         }
-        ctx.fireChannelActive();
+        admit(ctx);
     }
 
+    private void admit(ChannelHandlerContext ctx) {
+        ctx.channel().closeFuture().addListener(this);
+        ctx.fireChannelActive();
+        ctx.pipeline().remove(this);
+    }
+
+    private static InetAddress addressOf(Channel channel) {
+        return channel.remoteAddress() instanceof InetSocketAddress remote ? remote.getAddress() : null;
+    }
+
+    /** The close future of an admitted connection: undo what {@link #channelActive} counted. */
     @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
-        if (ctx.channel().attr(IN_TOTAL).getAndSet(null) != null) {
+    public void operationComplete(ChannelFuture closed) {
+        if (maxTotal > 0) {
             total.decrementAndGet();
         }
-        InetAddress address = ctx.channel().attr(COUNTED).getAndSet(null);
+        InetAddress address = addressOf(closed.channel());
         if (address != null) {
             usage.computeIfPresent(address, (key, u) -> {
                 u.open--;
                 return u.open <= 0 && (ratePerSecond == 0 || windowOver(u)) ? null : u;
             });
         }
-        ctx.fireChannelInactive();
     }
 
     /** An address's count stays while its rate window is open, so connect-and-close cannot reset it. */

@@ -1,5 +1,7 @@
 package io.tern.netty;
 
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -12,9 +14,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Closes connections beyond the configured maximum as they are accepted, before any MQTT is
  * read, so a flood of sockets cannot exhaust the broker's memory or file descriptors.
+ *
+ * <p>It leaves the pipeline once the connection is admitted and counts it down from the close
+ * future instead: a handler context for the life of every connection would cost 64 bytes each.
  */
 @ChannelHandler.Sharable
-public final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
+public final class ConnectionLimiter extends ChannelInboundHandlerAdapter implements ChannelFutureListener {
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionLimiter.class);
 
     private final int max;
@@ -29,18 +34,21 @@ public final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         if (open.incrementAndGet() > max) {
+            open.decrementAndGet();
             metrics.connectRejected("connection_limit");
             LOG.warn("connection_limit_reached limit={} remote={}", max, ctx.channel().remoteAddress());
             ctx.close();
             return;
         }
+        ctx.channel().closeFuture().addListener(this);
         ctx.fireChannelActive();
+        ctx.pipeline().remove(this);
     }
 
+    /** The close future of an admitted connection. */
     @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
+    public void operationComplete(ChannelFuture closed) {
         open.decrementAndGet();
-        ctx.fireChannelInactive();
     }
 
     public int open() {
