@@ -27,14 +27,14 @@ final class Outbox {
     private final Executor owner;
     private final int highWater;
     private final int lowWater;
-    private final ArrayDeque<Delivery> queue = new ArrayDeque<>();
+    private final ArrayDeque<Delivery> queue = new ArrayDeque<>(1); // grows on demand; most sessions idle
     private final LinkedHashMap<Integer, Inflight> inflight = new LinkedHashMap<>();
     /**
      * While a persistent session is offline its stored deliveries live only in the message log;
      * memory keeps their sequence numbers and sizes (for the limits and drop_oldest), not the
      * messages. They are read back when a client attaches.
      */
-    private final ArrayDeque<Spilled> spilled = new ArrayDeque<>();
+    private final ArrayDeque<Spilled> spilled = new ArrayDeque<>(1);
     private boolean spilling;
 
     /** @param sent the client may have received it already (resend with DUP) */

@@ -19,8 +19,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 
 /**
  * One MQTT session: subscriptions, the outbound inflight window and queue, inbound QoS 2 packet
@@ -41,7 +41,10 @@ public final class Session {
     private final String clientId;
     private final SessionServices services;
     private final SessionMailbox mailbox;
-    private final AtomicInteger pendingOffers = new AtomicInteger();
+    /** Field updaters, not Atomic objects: a session is kept per client, and they add up. */
+    private volatile int pendingOffers;
+    private static final AtomicIntegerFieldUpdater<Session> PENDING_OFFERS =
+            AtomicIntegerFieldUpdater.newUpdater(Session.class, "pendingOffers");
     private final int maxPendingOffers;
     private volatile boolean online;
     /** What the client may do; replaced when the session is taken by a client with another username. */
@@ -52,7 +55,8 @@ public final class Session {
      * Starts from the clock (microsecond scale), so a new session under a client id never reuses
      * the numbers of an older one whose late writes might still reach the log.
      */
-    private final AtomicLong nextSeq;
+    private volatile long nextSeq;
+    private static final AtomicLongFieldUpdater<Session> NEXT_SEQ = AtomicLongFieldUpdater.newUpdater(Session.class, "nextSeq");
 
     // ---- owner-thread state ----
     private SessionConnection connection;
@@ -68,7 +72,8 @@ public final class Session {
     private ScheduledFuture<?> expiryTimer;
     private final Map<String, Subscription> subscriptions = new HashMap<>();
     private final Outbox outbox;
-    private final Set<Integer> inboundQos2 = new HashSet<>();
+    /** Inbound QoS 2 packet ids awaiting PUBREL; made on first use, as most sessions never have one. */
+    private HashSet<Integer> inboundQos2;
 
     Session(String clientId, SessionServices services) {
         this.clientId = clientId;
@@ -80,7 +85,7 @@ public final class Session {
         // separately. This bound stops a publisher from outrunning a busy owner without limit.
         this.maxPendingOffers = Math.max(1024, queued * 2);
         this.outbox = new Outbox(services, clientId, this::execute);
-        this.nextSeq = new AtomicLong(services.clock().getAsLong() * 1000);
+        this.nextSeq = services.clock().getAsLong() * 1000;
     }
 
     public String clientId() {
@@ -99,7 +104,7 @@ public final class Session {
      * not throttle everyone else; their queues follow the overflow policy instead.
      */
     public boolean isCongested() {
-        return online && outbox.congested(pendingOffers.get());
+        return online && outbox.congested(pendingOffers);
     }
 
     /** Runs {@code task} on the session's owner, after everything submitted before it. */
@@ -115,7 +120,7 @@ public final class Session {
         if (!durable || delivery.message().qos() == QoS.AT_MOST_ONCE) {
             return delivery;
         }
-        long seq = nextSeq.getAndIncrement();
+        long seq = NEXT_SEQ.getAndIncrement(this);
         services.log().append(clientId, new StoredDelivery(seq, delivery.message(),
                 delivery.subscriptionIdentifiers(), false));
         CompletableFuture<Void> stored = delivery.message().qos() == QoS.EXACTLY_ONCE
@@ -135,8 +140,8 @@ public final class Session {
 
     /** Hands a routed message to the session. Any thread; never blocks. */
     void offer(Delivery delivery) {
-        if (pendingOffers.incrementAndGet() > maxPendingOffers) {
-            pendingOffers.decrementAndGet();
+        if (PENDING_OFFERS.incrementAndGet(this) > maxPendingOffers) {
+            PENDING_OFFERS.decrementAndGet(this);
             services.metrics().messageDropped("session_mailbox_full");
             if (delivery.isStored()) {
                 services.log().remove(clientId, delivery.seq());
@@ -144,7 +149,7 @@ public final class Session {
             return;
         }
         mailbox.execute(() -> {
-            pendingOffers.decrementAndGet();
+            PENDING_OFFERS.decrementAndGet(this);
             deliver(delivery);
         });
     }
@@ -349,7 +354,7 @@ public final class Session {
         }
         subscriptions.clear();
         outbox.clear();
-        inboundQos2.clear();
+        inboundQos2 = null;
         services.store().delete(clientId);
     }
 
@@ -390,12 +395,15 @@ public final class Session {
         }
         List<StoredDelivery> queued = services.log().queued(clientId);
         if (!queued.isEmpty()) {
-            nextSeq.set(Math.max(nextSeq.get(), queued.get(queued.size() - 1).seq() + 1));
+            NEXT_SEQ.accumulateAndGet(this, queued.get(queued.size() - 1).seq() + 1, Math::max);
         }
         if (durable) {
             outbox.restore(queued); // offline: the deliveries stay in the log until a client attaches
         }
-        inboundQos2.addAll(services.log().inbound(clientId));
+        Set<Integer> inbound = services.log().inbound(clientId);
+        if (!inbound.isEmpty()) {
+            inboundQos2 = new HashSet<>(inbound);
+        }
         for (Subscription subscription : record.subscriptions()) {
             subscriptions.put(subscription.topicFilter(), subscription);
             services.tree().subscribe(clientId, this, subscription);
@@ -507,6 +515,9 @@ public final class Session {
      * for a retransmission before PUBREL (do not route it again: exactly once).
      */
     public boolean receiveQos2(int packetId) {
+        if (inboundQos2 == null) {
+            inboundQos2 = new HashSet<>();
+        }
         boolean first = inboundQos2.add(packetId);
         if (first && durable) {
             services.log().inboundAdd(clientId, packetId);
@@ -516,7 +527,7 @@ public final class Session {
 
     /** PUBREL: forgets the packet id; false if it was unknown (PUBCOMP 0x92). */
     public boolean releaseQos2(int packetId) {
-        boolean known = inboundQos2.remove(packetId);
+        boolean known = inboundQos2 != null && inboundQos2.remove(packetId);
         if (known && durable) {
             services.log().inboundRemove(clientId, packetId);
         }
@@ -524,6 +535,6 @@ public final class Session {
     }
 
     public int inboundQos2Pending() {
-        return inboundQos2.size();
+        return inboundQos2 == null ? 0 : inboundQos2.size();
     }
 }

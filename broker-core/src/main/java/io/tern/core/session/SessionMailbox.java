@@ -7,7 +7,7 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**
  * Runs a session's tasks one at a time, in submission order, on its current owner executor.
@@ -26,7 +26,10 @@ final class SessionMailbox implements Executor {
     private static final int MAX_TASKS_PER_DRAIN = 256;
 
     private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
-    private final AtomicBoolean scheduled = new AtomicBoolean();
+    /** 1 while a drain is scheduled; a field updater rather than an AtomicBoolean per session. */
+    private volatile int scheduled;
+    private static final AtomicIntegerFieldUpdater<SessionMailbox> SCHEDULED =
+            AtomicIntegerFieldUpdater.newUpdater(SessionMailbox.class, "scheduled");
     private final Executor fallback;
     private final Runnable afterDrain;
     private volatile Executor owner;
@@ -45,7 +48,7 @@ final class SessionMailbox implements Executor {
     @Override
     public void execute(Runnable task) {
         tasks.add(task);
-        if (scheduled.compareAndSet(false, true)) {
+        if (SCHEDULED.compareAndSet(this, 0, 1)) {
             schedule();
         }
     }
@@ -66,7 +69,7 @@ final class SessionMailbox implements Executor {
                 fallback.execute(this::drain);
             } catch (RejectedExecutionException stopped) {
                 // The broker itself is stopping: there is nowhere left to run session work.
-                scheduled.set(false);
+                scheduled = 0;
                 LOG.debug("session_work_rejected reason=broker_stopping");
             }
         }
@@ -90,8 +93,8 @@ final class SessionMailbox implements Executor {
         } catch (RuntimeException e) {
             LOG.error("session_flush_failed", e);
         } finally {
-            scheduled.set(false);
-            if (!tasks.isEmpty() && scheduled.compareAndSet(false, true)) {
+            scheduled = 0;
+            if (!tasks.isEmpty() && SCHEDULED.compareAndSet(this, 0, 1)) {
                 schedule();
             }
         }
