@@ -3,6 +3,8 @@
 # to CPU 0 and the generator to CPU 1, and prints one table with the ratio Tern / Mosquitto.
 #   bench/compare.sh [SECONDS] [SCENARIO_FILTER]
 #     SECONDS defaults to 10; SCENARIO_FILTER is a regex on scenario names (e.g. 'q1$').
+#     'connections' (only when the filter names it) holds CONNECTIONS idle connections (default
+#     19000) for HOLD seconds (default 60) and reports connect rate and RSS per connection.
 #     Needs mosquitto, taskset, bc, and built broker-app/target/tern.jar and bench/target/tern-bench.jar.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,6 +44,11 @@ scenarios=(
   "pairs --qos 0 --pairs 100" "pairs --qos 1 --pairs 100"
   "latency --qos 0 --rate 1000" "latency --qos 1 --rate 1000"
 )
+connections="${CONNECTIONS:-19000}"
+hold="${HOLD:-60}"
+if [[ "$filter" == *connections* ]]; then
+  scenarios+=("connections --connections $connections --hold $hold")
+fi
 
 wait_port() {
   for _ in $(seq 1 100); do
@@ -52,9 +59,13 @@ wait_port() {
   return 1
 }
 
+scenario_name() { # "fanin --qos 1" -> fanin-q1; "connections ..." -> connections
+  awk '{ if ($2 == "--qos") print $1"-q"$3; else print $1 }' <<<"$1"
+}
+
 run_all() { # name port
   for scenario in "${scenarios[@]}"; do
-    echo "$scenario" | awk '{print $1"-q"$3}' | grep -Eq "$filter" || continue
+    scenario_name "$scenario" | grep -Eq "$filter" || continue
     # shellcheck disable=SC2086
     line=$(taskset -c 1 java -Dio.netty.leakDetection.level=disabled -jar "$bench_jar" --port "$2" \
       --scenario $scenario --duration "$seconds" --broker-pid "$broker_pid" 2>/dev/null)
@@ -78,7 +89,8 @@ echo
 printf "%-26s %12s %12s %8s %14s %14s %8s %10s %10s %8s\n" scenario tern_msg/s mosq_msg/s ratio tern_per_cpu_s mosq_per_cpu_s ratio tern_p99_us mosq_p99_us lost_t/m
 field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"; }
 for scenario in "${scenarios[@]}"; do
-  name=$(echo "$scenario" | awk '{print $1"-q"$3}')
+  name=$(scenario_name "$scenario")
+  [[ "$name" == connections ]] && continue
   echo "$name" | grep -Eq "$filter" || continue
   t=$(grep "^tern scenario=$(echo "$scenario" | awk '{print $1}') qos=$(echo "$scenario" | awk '{print $3}') " "$work/results" | head -1)
   m=$(grep "^mosquitto scenario=$(echo "$scenario" | awk '{print $1}') qos=$(echo "$scenario" | awk '{print $3}') " "$work/results" | head -1)
@@ -88,3 +100,13 @@ for scenario in "${scenarios[@]}"; do
     "$(echo "$tr / ($mr + 0.0001)" | bc -l)" "$tc" "$mc" "$(echo "$tc / ($mc + 0.0001)" | bc -l)" \
     "$(field "$t" p99_us)" "$(field "$m" p99_us)" "$(field "$t" lost)/$(field "$m" lost)"
 done
+if grep -q "scenario=connections" "$work/results"; then
+  t=$(grep "^tern scenario=connections" "$work/results"); m=$(grep "^mosquitto scenario=connections" "$work/results")
+  echo
+  printf "%-12s %12s %12s %14s %14s %14s %14s\n" broker connections still_open connect_rate rss_before_kb rss_after_kb kb_per_conn
+  for line in "$t" "$m"; do
+    printf "%-12s %12s %12s %14s %14s %14s %14s\n" "${line%% *}" "$(field "$line" connections)" \
+      "$(field "$line" still_open)" "$(field "$line" connect_rate)" "$(field "$line" broker_rss_before_kb)" \
+      "$(field "$line" broker_rss_after_kb)" "$(field "$line" rss_per_connection_kb)"
+  done
+fi
