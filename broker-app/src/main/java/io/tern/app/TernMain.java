@@ -152,6 +152,15 @@ public final class TernMain {
             }
         });
         try {
+            WarmUp.Result warmUp = server.warmUp();
+            log.info("warm_up_done messages={} millis={}", warmUp.messages(), warmUp.millis());
+        } catch (RuntimeException e) {
+            // Only speed is at stake: start cold rather than not at all.
+            log.warn("warm_up_failed error=\"{}\"", e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
             server.start();
         } catch (Exception e) {
             err.println("tern: cannot start: " + describe(e));

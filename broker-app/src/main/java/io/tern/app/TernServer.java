@@ -138,6 +138,14 @@ public final class TernServer implements AutoCloseable {
         return ok;
     }
 
+    /**
+     * Compiles the message path before clients come ({@link WarmUp}); call before {@link #start}.
+     * The daemon does; tests, which start many brokers, do not.
+     */
+    WarmUp.Result warmUp() throws InterruptedException {
+        return WarmUp.run(config.mqtt().withMaxPublishRate(0), config.broker(), loops, config.warmUpMessages());
+    }
+
     public void start() throws InterruptedException {
         tcp = startTcp("tcp", config.tcp(), null);
         tls = startTcp("tls", config.tls().listener(), config.tls());

@@ -73,8 +73,10 @@ class DaemonProcessTest {
     void sigtermDisconnectsV5ClientsWith8BAndExits0(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("tern.yaml");
         Files.writeString(file, "listeners:\n  tcp: { host: 127.0.0.1, port: 0 }\n");
-        Process process = start("--config", file.toString());
+        // The daemon warms up before its listeners open (other daemon tests turn that off).
+        Process process = start(Map.of("TERN_SERVER_WARM_UP_MESSAGES", "2000"), "--config", file.toString());
         java.util.concurrent.BlockingQueue<String> lines = linesOf(process);
+        awaitLine(lines, "warm_up_done messages=2000 ");
         int port = boundPort(lines);
         assertThat(port).as("bound port from the listener_started line").isPositive();
         List<Throwable> causes = new CopyOnWriteArrayList<>();

@@ -255,6 +255,7 @@ public final class ConfigLoader {
         int ioThreads = server.intValue("io_threads", 0, 0, 1024);
         int offlineThreads = server.intValue("offline_session_threads", brokerDefaults.offlineExecutorThreads(), 1, 256);
         int sysInterval = server.intValue("sys_interval_seconds", 10, 0, 86_400);
+        int warmUpMessages = server.intValue("warm_up_messages", 30_000, 0, 10_000_000);
         server.rejectUnknownKeys();
 
         ConfigSection logging = root.section("logging");
@@ -276,7 +277,7 @@ public final class ConfigLoader {
                 new BrokerSettings.TopicLimits(maxSubscriptions, maxTopicLength, maxTopicLevels), maxQueuedBytes,
                 maxQueuedTotal);
         return new TernConfig(tcp, websocket, http, coap, tls, websocketTls, https, auth, limits, storage, tail, broker,
-                ioThreads, sysInterval, new LoggingConfig(format, levels));
+                ioThreads, sysInterval, warmUpMessages, new LoggingConfig(format, levels));
     }
 
     private static WebSocketListenerConfig webSocketListener(ConfigSection listeners) throws ConfigException {

@@ -8,6 +8,8 @@ import io.tern.mqtt.MqttTailSettings;
  *
  * @param ioThreads event-loop threads (0 means one per core)
  * @param sysIntervalSeconds how often $SYS topics are published (0: never)
+ * @param warmUpMessages messages run through a throwaway broker at start-up so the message path
+ *                       is compiled before clients arrive (0: none)
  */
 public record TernConfig(
         ListenerConfig tcp,
@@ -24,10 +26,11 @@ public record TernConfig(
         BrokerSettings broker,
         int ioThreads,
         int sysIntervalSeconds,
+        int warmUpMessages,
         LoggingConfig logging) {
 
     public TernConfig withLogging(LoggingConfig newLogging) {
         return new TernConfig(tcp, websocket, http, coap, tls, websocketTls, https, auth, limits, storage, mqtt, broker,
-                ioThreads, sysIntervalSeconds, newLogging);
+                ioThreads, sysIntervalSeconds, warmUpMessages, newLogging);
     }
 }

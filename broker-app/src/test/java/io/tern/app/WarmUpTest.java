@@ -1,0 +1,66 @@
+package io.tern.app;
+
+import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import io.tern.app.config.ConfigLoader;
+import io.tern.app.config.TernConfig;
+import org.junit.jupiter.api.Test;
+
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class WarmUpTest {
+
+    @Test
+    void warmUpRunsItsMessagesOverLoopbackAndLeavesNothingInTheRealBroker() throws Exception {
+        TernConfig config = new ConfigLoader().parse("""
+                listeners:
+                  tcp: { host: 127.0.0.1, port: 0 }
+                storage: { type: memory }
+                server: { warm_up_messages: 3000, sys_interval_seconds: 0 }
+                limits: { max_publish_rate: 10 }
+                """, "test");
+        try (TernServer server = new TernServer(config)) {
+            // The publish-rate limit would stretch 3,000 messages over minutes: the warm-up has none.
+            WarmUp.Result result = server.warmUp();
+            assertThat(result.messages()).isEqualTo(3000);
+            server.start();
+
+            var meters = server.meterRegistry();
+            assertThat(meters.find("tern.messages.received").counters()).allSatisfy(c -> assertThat(c.count()).isZero());
+            assertThat(meters.find("tern.connections.accepted").counter().count()).isZero();
+
+            Mqtt5BlockingClient client = com.hivemq.client.mqtt.MqttClient.builder().useMqttVersion5()
+                    .identifier("after-warm-up").serverHost("127.0.0.1").serverPort(server.tcpAddress().getPort())
+                    .buildBlocking();
+            client.connect();
+            try (Mqtt5BlockingClient.Mqtt5Publishes publishes = client.publishes(MqttGlobalPublishFilter.ALL)) {
+                client.subscribeWith().topicFilter("#").qos(MqttQos.AT_LEAST_ONCE).send();
+                client.publishWith().topic("real/topic").qos(MqttQos.AT_LEAST_ONCE).payload(new byte[] {1}).send();
+                // No retained or queued warm-up message comes first: the first one is ours.
+                Optional<Mqtt5Publish> first = publishes.receive(5, TimeUnit.SECONDS);
+                assertThat(first).isPresent();
+                assertThat(first.get().getTopic().toString()).isEqualTo("real/topic");
+            } finally {
+                client.disconnect();
+            }
+        }
+    }
+
+    @Test
+    void zeroMessagesIsNoWarmUp() throws Exception {
+        TernConfig config = new ConfigLoader().parse("""
+                listeners:
+                  tcp: { host: 127.0.0.1, port: 0 }
+                storage: { type: memory }
+                server: { warm_up_messages: 0 }
+                """, "test");
+        try (TernServer server = new TernServer(config)) {
+            assertThat(server.warmUp().messages()).isZero();
+        }
+    }
+}
