@@ -77,28 +77,36 @@ final class WarmUp {
                 new MqttTail(broker, tailSettings), loops)) {
             InetSocketAddress address = listener.start();
             Semaphore received = new Semaphore(0);
-            Channel subscriber3 = connect(loops, address, "warm-up-subscriber-3", MqttVersion.MQTT_3_1_1, received, channels);
-            Channel subscriber5 = connect(loops, address, "warm-up-subscriber-5", MqttVersion.MQTT_5, received, channels);
+            // Wildcard and exact filters, every QoS downgrade: branches real traffic will take, so
+            // it does not throw away code compiled without them.
+            Channel wildcard3 = connect(loops, address, "warm-up-subscriber-a", MqttVersion.MQTT_3_1_1, received, channels);
+            Channel wildcard5 = connect(loops, address, "warm-up-subscriber-b", MqttVersion.MQTT_5, received, channels);
+            Channel exact3 = connect(loops, address, "warm-up-subscriber-c", MqttVersion.MQTT_3_1_1, received, channels);
+            Channel exact5 = connect(loops, address, "warm-up-subscriber-d", MqttVersion.MQTT_5, received, channels);
             Channel publisher3 = connect(loops, address, "warm-up-publisher-3", MqttVersion.MQTT_3_1_1, null, channels);
             Channel publisher5 = connect(loops, address, "warm-up-publisher-5", MqttVersion.MQTT_5, null, channels);
-            subscribe(subscriber3, TOPIC + "+", received);
-            subscribe(subscriber5, TOPIC + "#", received);
+            subscribe(wildcard3, TOPIC + "+", MqttQoS.EXACTLY_ONCE);
+            subscribe(wildcard5, TOPIC + "#", MqttQoS.AT_LEAST_ONCE);
+            subscribe(exact3, TOPIC + "1", MqttQoS.AT_MOST_ONCE);
+            subscribe(exact5, TOPIC + "2", MqttQoS.EXACTLY_ONCE);
             ByteBuf payload = Unpooled.directBuffer(64).writeZero(64);
             try {
                 int packetId = 0;
                 while (sent < messages && (System.nanoTime() - start) / 1_000_000 < MAX_MILLIS) {
                     Channel publisher = (sent / BATCH & 1) == 0 ? publisher3 : publisher5;
+                    int deliveries = 0;
                     for (int i = 0; i < BATCH; i++, sent++) {
+                        int topic = (int) (sent & 7);
+                        deliveries += topic == 1 || topic == 2 ? 3 : 2; // both wildcards, and one exact
                         int qos = sent % 10 == 9 ? 2 : (int) (sent % 2); // mostly 0 and 1; some 2
                         packetId = packetId == 65_535 ? 1 : packetId + 1;
                         publisher.write(new MqttPublishMessage(new MqttFixedHeader(MqttMessageType.PUBLISH, false,
                                 MqttQoS.valueOf(qos), false, 0),
-                                new MqttPublishVariableHeader(TOPIC + (sent & 7), qos == 0 ? 0 : packetId),
+                                new MqttPublishVariableHeader(TOPIC + topic, qos == 0 ? 0 : packetId),
                                 payload.retainedDuplicate()));
                     }
                     publisher.flush();
-                    // Both subscribers get every message.
-                    if (!received.tryAcquire(2 * BATCH, 5, TimeUnit.SECONDS)) {
+                    if (!received.tryAcquire(deliveries, 5, TimeUnit.SECONDS)) {
                         throw new IllegalStateException("warm-up messages not delivered in 5 s");
                     }
                 }
@@ -133,10 +141,9 @@ final class WarmUp {
         return channel;
     }
 
-    private static void subscribe(Channel subscriber, String filter, Semaphore received) throws InterruptedException {
+    private static void subscribe(Channel subscriber, String filter, MqttQoS qos) throws InterruptedException {
         Client client = subscriber.pipeline().get(Client.class);
-        subscriber.writeAndFlush(MqttMessageBuilders.subscribe().messageId(1)
-                .addSubscription(MqttQoS.EXACTLY_ONCE, filter).build());
+        subscriber.writeAndFlush(MqttMessageBuilders.subscribe().messageId(1).addSubscription(qos, filter).build());
         await(client.subAck, "SUBACK");
     }
 
