@@ -12,8 +12,8 @@ seconds="${1:-10}"
 filter="${2:-.}"
 tern_port=18833
 mosq_port=18834
-tern_jar=broker-app/target/tern.jar
-bench_jar=bench/target/tern-bench.jar
+tern_jar="broker-app/target/tern.jar"
+bench_jar="bench/target/tern-bench.jar"
 work=$(mktemp -d)
 trap 'kill "$broker_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 broker_pid=""
@@ -51,7 +51,7 @@ if [[ "$filter" == *connections* ]]; then
 fi
 
 wait_port() {
-  for _ in $(seq 1 100); do
+  for _ in $(seq 1 300); do # Tern warms up (a few seconds) before it listens
     (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
     sleep 0.1
   done
@@ -63,30 +63,46 @@ scenario_name() { # "fanin --qos 1" -> fanin-q1; "connections ..." -> connection
   awk '{ if ($2 == "--qos") print $1"-q"$3; else print $1 }' <<<"$1"
 }
 
-run_all() { # name port
-  for scenario in "${scenarios[@]}"; do
-    scenario_name "$scenario" | grep -Eq "$filter" || continue
+# The JVM flags of the packaged daemon (packaging/docker/entrypoint.sh, the systemd unit).
+tern_java_opts="${TERN_JAVA_OPTS:--XX:+UseG1GC -XX:MaxRAMPercentage=60 -XX:+ExitOnOutOfMemoryError}"
+
+start_broker() { # tern|mosquitto; sets broker_pid and port
+  if [[ "$1" == tern ]]; then
     # shellcheck disable=SC2086
-    line=$(taskset -c 1 java -Dio.netty.leakDetection.level=disabled -jar "$bench_jar" --port "$2" \
-      --scenario $scenario --duration "$seconds" --broker-pid "$broker_pid" 2>/dev/null)
-    echo "$1 $line" | tee -a "$work/results"
-  done
+    taskset -c 0 java $tern_java_opts -jar "$tern_jar" --config "$work/tern.yaml" >> "$work/tern.log" 2>&1 &
+    port=$tern_port
+  else
+    taskset -c 0 mosquitto -c "$work/mosquitto.conf" >> "$work/mosquitto.log" 2>&1 &
+    port=$mosq_port
+  fi
+  broker_pid=$!
+  wait_port "$port"
 }
 
-taskset -c 0 java -XX:+UseParallelGC -jar "$tern_jar" --config "$work/tern.yaml" > "$work/tern.log" 2>&1 &
-broker_pid=$!
-wait_port "$tern_port"
-run_all tern "$tern_port"
-kill -TERM "$broker_pid"; wait "$broker_pid" || true
+stop_broker() {
+  kill -TERM "$broker_pid"
+  wait "$broker_pid" || true
+  broker_pid=""
+}
 
-taskset -c 0 mosquitto -c "$work/mosquitto.conf" > "$work/mosquitto.log" 2>&1 &
-broker_pid=$!
-wait_port "$mosq_port"
-run_all mosquitto "$mosq_port"
-kill -TERM "$broker_pid"; wait "$broker_pid" || true
+# Each scenario gets a fresh broker, Tern then Mosquitto: no heap, queue or allocator state carries
+# over from one scenario to the next, and both brokers run it minutes apart at most.
+for scenario in "${scenarios[@]}"; do
+  scenario_name "$scenario" | grep -Eq "$filter" || continue
+  for broker in tern mosquitto; do
+    start_broker "$broker"
+    # shellcheck disable=SC2086
+    line=$(taskset -c 1 java -Dio.netty.leakDetection.level=disabled -jar "$bench_jar" --port "$port" \
+      --scenario $scenario --duration "$seconds" --broker-pid "$broker_pid" 2>/dev/null)
+    peak=$(awk '/VmHWM/ {print $2}' "/proc/$broker_pid/status")
+    stop_broker
+    echo "$broker $line peak_rss_kb=$peak" | tee -a "$work/results"
+  done
+done
 
 echo
-printf "%-26s %12s %12s %8s %14s %14s %8s %10s %10s %8s\n" scenario tern_msg/s mosq_msg/s ratio tern_per_cpu_s mosq_per_cpu_s ratio tern_p99_us mosq_p99_us lost_t/m
+printf "%-12s %11s %11s %6s %14s %14s %6s %11s %11s %14s %9s %9s\n" scenario tern_msg/s mosq_msg/s ratio \
+  tern_per_cpu_s mosq_per_cpu_s ratio tern_p99_us mosq_p99_us lost_t/m tern_pk_mb mosq_pk_mb
 field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"; }
 for scenario in "${scenarios[@]}"; do
   name=$(scenario_name "$scenario")
@@ -96,9 +112,10 @@ for scenario in "${scenarios[@]}"; do
   m=$(grep "^mosquitto scenario=$(echo "$scenario" | awk '{print $1}') qos=$(echo "$scenario" | awk '{print $3}') " "$work/results" | head -1)
   tr=$(field "$t" rate); mr=$(field "$m" rate)
   tc=$(field "$t" per_cpu_s); mc=$(field "$m" per_cpu_s)
-  printf "%-26s %12s %12s %8.2f %14s %14s %8.2f %10s %10s %8s\n" "$name" "$tr" "$mr" \
+  printf "%-12s %11s %11s %6.2f %14s %14s %6.2f %11s %11s %14s %9d %9d\n" "$name" "$tr" "$mr" \
     "$(echo "$tr / ($mr + 0.0001)" | bc -l)" "$tc" "$mc" "$(echo "$tc / ($mc + 0.0001)" | bc -l)" \
-    "$(field "$t" p99_us)" "$(field "$m" p99_us)" "$(field "$t" lost)/$(field "$m" lost)"
+    "$(field "$t" p99_us)" "$(field "$m" p99_us)" "$(field "$t" lost)/$(field "$m" lost)" \
+    "$(( $(field "$t" peak_rss_kb) / 1024 ))" "$(( $(field "$m" peak_rss_kb) / 1024 ))"
 done
 if grep -q "scenario=connections" "$work/results"; then
   t=$(grep "^tern scenario=connections" "$work/results"); m=$(grep "^mosquitto scenario=connections" "$work/results")
