@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
@@ -75,11 +76,20 @@ public final class Session {
     /** Inbound QoS 2 packet ids awaiting PUBREL; made on first use, as most sessions never have one. */
     private HashSet<Integer> inboundQos2;
 
+    /** A session that starts offline (restored from storage). */
     Session(String clientId, SessionServices services) {
+        this(clientId, services, services.offlineExecutors().forClient(clientId));
+    }
+
+    /**
+     * @param firstOwner the executor that owns the session first: a new session made for a
+     *                   CONNECT starts on that connection's event loop, so attaching it costs no
+     *                   hop to an offline thread and back (it has nothing stored to read)
+     */
+    Session(String clientId, SessionServices services, Executor firstOwner) {
         this.clientId = clientId;
         this.services = services;
-        this.mailbox = new SessionMailbox(services.offlineExecutors().forClient(clientId),
-                services.offlineExecutors().forClient(clientId), this::afterDrain);
+        this.mailbox = new SessionMailbox(firstOwner, services.offlineExecutors().forClient(clientId), this::afterDrain);
         int queued = services.settings().maxQueuedMessages();
         // The mailbox only buffers between a publisher and the owner; the real queue is bounded
         // separately. This bound stops a publisher from outrunning a busy owner without limit.

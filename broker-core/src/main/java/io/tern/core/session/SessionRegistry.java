@@ -23,7 +23,7 @@ public final class SessionRegistry {
         boolean[] created = {false};
         Session session = sessions.computeIfAbsent(request.clientId(), id -> {
             created[0] = true;
-            return new Session(id, services);
+            return new Session(id, services, request.connection().executor());
         });
         boolean isNew = created[0];
         session.execute(() -> session.beginAttach(request, username, isNew));
