@@ -15,16 +15,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class WarmUpTest {
 
+    private static TernConfig config(String extraYaml) throws Exception {
+        return new ConfigLoader().parse("listeners:\n  tcp: { host: 127.0.0.1, port: 0 }\nstorage: { type: memory }\n"
+                + extraYaml, "test");
+    }
+
     @Test
     void warmUpRunsItsMessagesOverLoopbackAndLeavesNothingInTheRealBroker() throws Exception {
-        TernConfig config = new ConfigLoader().parse("""
-                listeners:
-                  tcp: { host: 127.0.0.1, port: 0 }
-                storage: { type: memory }
-                server: { warm_up_messages: 3000, sys_interval_seconds: 0 }
-                limits: { max_publish_rate: 10 }
-                """, "test");
-        try (TernServer server = new TernServer(config)) {
+        try (TernServer server = new TernServer(config(
+                "server: { warm_up_messages: 3000, sys_interval_seconds: 0 }\nlimits: { max_publish_rate: 10 }\n"))) {
             // The publish-rate limit would stretch 3,000 messages over minutes: the warm-up has none.
             WarmUp.Result result = server.warmUp();
             assertThat(result.messages()).isEqualTo(3000);
@@ -53,13 +52,7 @@ class WarmUpTest {
 
     @Test
     void zeroMessagesIsNoWarmUp() throws Exception {
-        TernConfig config = new ConfigLoader().parse("""
-                listeners:
-                  tcp: { host: 127.0.0.1, port: 0 }
-                storage: { type: memory }
-                server: { warm_up_messages: 0 }
-                """, "test");
-        try (TernServer server = new TernServer(config)) {
+        try (TernServer server = new TernServer(config("server: { warm_up_messages: 0 }\n"))) {
             assertThat(server.warmUp().messages()).isZero();
         }
     }
