@@ -202,6 +202,9 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
                 deferred = new ArrayDeque<>();
             }
             deferred.add(message); // released when processed or on close
+            // Stop reading until they are processed: at most one read's worth is held. Only now,
+            // not at every CONNECT: most clients wait for CONNACK, and each switch is a syscall.
+            ctx.channel().config().setAutoRead(false);
             return;
         }
         try {
@@ -383,8 +386,7 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
         adapter = accept.adapter();
         topicAliases = adapter.isV5() ? new TopicAliases(settings.topicAliasMaximum()) : TopicAliases.NONE;
         state = State.CONNECTING;
-        // Hold further packets until the session is attached; they are replayed in order.
-        ctx.channel().config().setAutoRead(false);
+        // Packets that come before the session is attached are held and replayed in order.
         broker.connect(new ConnectRequest(accept.clientId(), accept.cleanStart(), accept.sessionExpiry(),
                 accept.will(), accept.credentials(), accept.clientReceiveMaximum(), this));
     }
@@ -443,7 +445,7 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
         plan = null; // what the connection still needs is in fields: the plan holds credentials and the will
         processDeferred();
         ctx.flush();
-        if (!throttled) {
+        if (!throttled && !ctx.channel().config().isAutoRead()) {
             ctx.channel().config().setAutoRead(true);
         }
     }
