@@ -2,7 +2,6 @@ package io.tern.mqtt;
 
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -31,6 +30,7 @@ import io.tern.core.storage.MessageLog;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import io.tern.netty.ChannelAttributes;
 import io.tern.netty.ConnectionGate;
 import io.tern.netty.Addresses;
 import io.tern.netty.TlsIdentity;
@@ -153,9 +153,7 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
 
     /** The address a transport forwarded (WebSocket behind a proxy), or null. */
     private String forwardedAddress() {
-        Channel channel = ctx.channel();
-        // hasAttr first: attr() would add an empty attribute to every connection's map.
-        return channel.hasAttr(MqttTail.CLIENT_ADDRESS) ? channel.attr(MqttTail.CLIENT_ADDRESS).get() : null;
+        return ChannelAttributes.peek(ctx.channel(), MqttTail.CLIENT_ADDRESS);
     }
 
     /** For logs; worked out when needed rather than held by every connection. */
@@ -372,8 +370,7 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
             return;
         }
         ConnectPlan.Accept accept = (ConnectPlan.Accept) connectPlan;
-        ReasonCode refusal = ctx.channel().hasAttr(ConnectionGate.REFUSE_AT_CONNECT)
-                ? ctx.channel().attr(ConnectionGate.REFUSE_AT_CONNECT).get() : null;
+        ReasonCode refusal = ChannelAttributes.peek(ctx.channel(), ConnectionGate.REFUSE_AT_CONNECT);
         if (refusal != null) {
             adapter = accept.adapter();
             refuseConnect(refusal, "too many connections from this address per second");

@@ -24,8 +24,7 @@ public final class TlsIdentity {
 
     /** The certificate's CN, or null when the channel has no verified client certificate or does not use it. */
     public static String of(Channel channel) {
-        // hasAttr first: attr() would add an empty attribute to every plain connection.
-        if (!channel.hasAttr(FROM_CERTIFICATE) || !Boolean.TRUE.equals(channel.attr(FROM_CERTIFICATE).get())) {
+        if (!Boolean.TRUE.equals(ChannelAttributes.peek(channel, FROM_CERTIFICATE))) {
             return null;
         }
         SslHandler ssl = channel.pipeline().get(SslHandler.class);
