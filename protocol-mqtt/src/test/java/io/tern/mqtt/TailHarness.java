@@ -41,7 +41,18 @@ final class TailHarness implements AutoCloseable {
     /** With a message log of the test's making (a failing one, for instance). */
     TailHarness(MqttTailSettings settings, BrokerSettings brokerSettings, Authenticator authenticator,
                 io.tern.core.storage.MessageLog log) {
-        broker = new Broker(brokerSettings, new InMemoryRetainedStore(), new InMemorySessionStore(), log,
+        this(settings, brokerSettings, authenticator, log, new InMemorySessionStore());
+    }
+
+    /** With a session store of the test's making (one that counts its calls, for instance). */
+    TailHarness(io.tern.core.storage.SessionStore sessions) {
+        this(MqttTailSettings.defaults(), BrokerSettings.defaults(), Authenticator.allowAll(),
+                io.tern.core.storage.MessageLog.NONE, sessions);
+    }
+
+    private TailHarness(MqttTailSettings settings, BrokerSettings brokerSettings, Authenticator authenticator,
+                        io.tern.core.storage.MessageLog log, io.tern.core.storage.SessionStore sessions) {
+        broker = new Broker(brokerSettings, new InMemoryRetainedStore(), sessions, log,
                 authenticator, Authorizer.allowAll(), new SimpleMeterRegistry(), System::currentTimeMillis,
                 OfflineExecutors.callerRuns());
         tail = new MqttTail(broker, settings);
