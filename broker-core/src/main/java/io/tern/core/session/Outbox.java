@@ -27,14 +27,22 @@ final class Outbox {
     private final Executor owner;
     private final int highWater;
     private final int lowWater;
-    private final ArrayDeque<Delivery> queue = new ArrayDeque<>(1); // grows on demand; most sessions idle
-    private final LinkedHashMap<Integer, Inflight> inflight = new LinkedHashMap<>();
+    /*
+     * The queue, the inflight map and the spilled deque start as shared empty instances and are
+     * created on the first write (the writable... methods): most sessions are idle, and the empty
+     * collections were about 250 bytes of every connection. The shared ones are only ever read.
+     */
+    private static final ArrayDeque<Delivery> NO_DELIVERIES = new ArrayDeque<>(0);
+    private static final LinkedHashMap<Integer, Inflight> NO_INFLIGHT = new LinkedHashMap<>(0);
+    private static final ArrayDeque<Spilled> NO_SPILLED = new ArrayDeque<>(0);
+    private ArrayDeque<Delivery> queue = NO_DELIVERIES;
+    private LinkedHashMap<Integer, Inflight> inflight = NO_INFLIGHT;
     /**
      * While a persistent session is offline its stored deliveries live only in the message log;
      * memory keeps their sequence numbers and sizes (for the limits and drop_oldest), not the
      * messages. They are read back when a client attaches.
      */
-    private final ArrayDeque<Spilled> spilled = new ArrayDeque<>(1);
+    private ArrayDeque<Spilled> spilled = NO_SPILLED;
     private boolean spilling;
 
     /** @param sent the client may have received it already (resend with DUP) */
@@ -108,22 +116,24 @@ final class Outbox {
     /** Moves the stored deliveries, in flight (older) then queued, out of memory. */
     private void spill() {
         spilling = true;
-        for (Iterator<Inflight> it = inflight.values().iterator(); it.hasNext(); ) {
-            Inflight entry = it.next();
-            if (entry.delivery.isStored()) {
-                it.remove();
-                services.metrics().inflightDelta(-1);
-                spilled.add(new Spilled(entry.delivery.seq(), entry.delivery.sizeEstimate(), true));
-                queuedBytes += entry.delivery.sizeEstimate();
-                services.queuedTotal().incrementAndGet();
-                services.metrics().queuedDelta(1);
+        if (!inflight.isEmpty()) { // values() would write to the shared empty map
+            for (Iterator<Inflight> it = inflight.values().iterator(); it.hasNext(); ) {
+                Inflight entry = it.next();
+                if (entry.delivery.isStored()) {
+                    it.remove();
+                    services.metrics().inflightDelta(-1);
+                    writableSpilled().add(new Spilled(entry.delivery.seq(), entry.delivery.sizeEstimate(), true));
+                    queuedBytes += entry.delivery.sizeEstimate();
+                    services.queuedTotal().incrementAndGet();
+                    services.metrics().queuedDelta(1);
+                }
             }
         }
         for (Iterator<Delivery> it = queue.iterator(); it.hasNext(); ) {
             Delivery delivery = it.next();
             if (delivery.isStored()) {
                 it.remove();
-                spilled.add(new Spilled(delivery.seq(), delivery.sizeEstimate(), delivery.redelivery()));
+                writableSpilled().add(new Spilled(delivery.seq(), delivery.sizeEstimate(), delivery.redelivery()));
             }
         }
         queuedCount = queueSize();
@@ -156,10 +166,9 @@ final class Outbox {
             services.metrics().queuedDelta(-1);
             services.metrics().messageDropped("storage_read_failed");
         }
-        spilled.clear();
+        spilled = NO_SPILLED;
         back.addAll(queue);
-        queue.clear();
-        queue.addAll(back);
+        queue = back;
         queuedCount = queueSize();
     }
 
@@ -171,6 +180,27 @@ final class Outbox {
                 flushIfNeeded();
             }
         }));
+    }
+
+    private ArrayDeque<Delivery> writableQueue() {
+        if (queue == NO_DELIVERIES) {
+            queue = new ArrayDeque<>(4);
+        }
+        return queue;
+    }
+
+    private ArrayDeque<Spilled> writableSpilled() {
+        if (spilled == NO_SPILLED) {
+            spilled = new ArrayDeque<>(4);
+        }
+        return spilled;
+    }
+
+    private LinkedHashMap<Integer, Inflight> writableInflight() {
+        if (inflight == NO_INFLIGHT) {
+            inflight = new LinkedHashMap<>();
+        }
+        return inflight;
     }
 
     /** Deliveries held: in memory and spilled. */
@@ -203,7 +233,7 @@ final class Outbox {
         spilling = true;
         for (StoredDelivery entry : stored) {
             long size = new Delivery(entry.message(), entry.subscriptionIdentifiers()).sizeEstimate();
-            spilled.add(new Spilled(entry.seq(), size, true));
+            writableSpilled().add(new Spilled(entry.seq(), size, true));
             queuedBytes += size;
             services.queuedTotal().incrementAndGet();
             services.metrics().queuedDelta(1);
@@ -218,18 +248,18 @@ final class Outbox {
         }
         services.metrics().queuedDelta(-queueSize());
         services.queuedTotal().addAndGet(-queueSize());
-        spilled.clear();
+        spilled = NO_SPILLED;
         spilling = false;
         queuedBytes = 0;
         for (int i = queue.size(); i > 0; i--) {
             services.metrics().messageDropped("session_ended");
         }
-        queue.clear();
+        queue = NO_DELIVERIES;
         queuedCount = 0;
         queuedQos0 = 0;
         congested = false;
         services.metrics().inflightDelta(-inflight.size());
-        inflight.clear();
+        inflight = NO_INFLIGHT;
     }
 
     /** The client's socket can take more: send what is queued. */
@@ -261,14 +291,14 @@ final class Outbox {
             }
         }
         if (spilling && delivery.isStored()) {
-            spilled.add(new Spilled(delivery.seq(), delivery.sizeEstimate(), false)); // the log has it
+            writableSpilled().add(new Spilled(delivery.seq(), delivery.sizeEstimate(), false)); // the log has it
             queuedBytes += delivery.sizeEstimate();
             queuedCount = queueSize();
             services.queuedTotal().incrementAndGet();
             services.metrics().queuedDelta(1);
             return;
         }
-        queue.addLast(delivery);
+        writableQueue().addLast(delivery);
         queuedCount = queueSize();
         if (!delivery.readyToSend()) {
             resumeWhenStored(delivery);
@@ -378,7 +408,7 @@ final class Outbox {
             }
             Inflight entry = new Inflight(packetId, delivery);
             entry.awaitingPubComp = true;
-            inflight.put(packetId, entry);
+            writableInflight().put(packetId, entry);
             services.metrics().inflightDelta(1);
             connection.sendPubRel(packetId, ReasonCode.SUCCESS);
             flushNeeded = true;
@@ -394,7 +424,7 @@ final class Outbox {
             packetId = nextPacketId();
         }
         if (write(packetId, delivery, delivery.redelivery())) {
-            inflight.put(packetId, new Inflight(packetId, delivery));
+            writableInflight().put(packetId, new Inflight(packetId, delivery));
             services.metrics().inflightDelta(1);
         }
         return true;
@@ -450,6 +480,9 @@ final class Outbox {
 
     /** [MQTT-4.4.0-1] on a resumed session, resend unacknowledged PUBLISH with DUP and PUBREL. */
     private void resendInflight() {
+        if (inflight.isEmpty()) { // values() would write to the shared empty map
+            return;
+        }
         Iterator<Inflight> it = inflight.values().iterator();
         while (it.hasNext()) {
             Inflight entry = it.next();
