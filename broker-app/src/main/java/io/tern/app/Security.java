@@ -1,6 +1,7 @@
 package io.tern.app;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.tern.core.Clocks;
 import io.tern.app.config.AuthConfig;
 import io.tern.core.auth.AuthFileException;
 import io.tern.core.auth.Authenticator;
@@ -30,7 +31,7 @@ final class Security implements AutoCloseable {
     Security(AuthConfig config, MeterRegistry registry) throws AuthFileException {
         Loaded loaded = load(config);
         this.authenticator = new PasswordFileAuthenticator(loaded.passwords, config.allowAnonymous(), registry,
-                System::currentTimeMillis);
+                Clocks.SYSTEM_MILLIS);
         this.authorizer = new ReloadableAuthorizer(loaded.authorizer);
         LOG.info("auth_loaded allow_anonymous={} {}", config.allowAnonymous(), loaded.summary);
     }

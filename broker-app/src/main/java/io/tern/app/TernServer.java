@@ -1,6 +1,7 @@
 package io.tern.app;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.tern.core.Clocks;
 import io.tern.app.config.ListenerConfig;
 import io.tern.app.config.TernConfig;
 import io.tern.app.config.TlsListenerConfig;
@@ -90,12 +91,12 @@ public final class TernServer implements AutoCloseable {
                 throw new StartupException(e.getMessage());
             }
             this.broker = new Broker(config.broker(), storage.retained(), storage.sessions(), storage.log(),
-                    security.authenticator(), security.authorizer(), meters.registry(), System::currentTimeMillis,
+                    security.authenticator(), security.authorizer(), meters.registry(), Clocks.SYSTEM_MILLIS,
                     new OfflineExecutors(config.broker().offlineExecutorThreads()));
         } else {
             this.storage = null;
             this.broker = new Broker(config.broker(), new InMemoryRetainedStore(), new InMemorySessionStore(),
-                    security.authenticator(), security.authorizer(), meters.registry(), System::currentTimeMillis);
+                    security.authenticator(), security.authorizer(), meters.registry(), Clocks.SYSTEM_MILLIS);
         }
         int ioThreads = config.ioThreads() > 0 ? config.ioThreads() : Runtime.getRuntime().availableProcessors();
         this.loops = new EventLoops(ioThreads);
@@ -143,7 +144,8 @@ public final class TernServer implements AutoCloseable {
      * The daemon does; tests, which start many brokers, do not.
      */
     WarmUp.Result warmUp() throws InterruptedException {
-        return WarmUp.run(config.mqtt().withMaxPublishRate(0), config.broker(), loops, config.warmUpMessages());
+        return WarmUp.run(config.mqtt().withMaxPublishRate(0), config.broker(), loops, config.warmUpMessages(),
+                config.warmUpConnections());
     }
 
     public void start() throws InterruptedException {
