@@ -74,9 +74,10 @@ class DaemonProcessTest {
         Path file = dir.resolve("tern.yaml");
         Files.writeString(file, "listeners:\n  tcp: { host: 127.0.0.1, port: 0 }\n");
         // The daemon warms up before its listeners open (other daemon tests turn that off).
-        Process process = start(Map.of("TERN_SERVER_WARM_UP_MESSAGES", "2000"), "--config", file.toString());
+        Process process = start(Map.of("TERN_SERVER_WARM_UP_MESSAGES", "2000", "TERN_SERVER_WARM_UP_CONNECTIONS", "200"),
+                "--config", file.toString());
         java.util.concurrent.BlockingQueue<String> lines = linesOf(process);
-        awaitLine(lines, "warm_up_done messages=2000 ");
+        awaitLine(lines, "warm_up_done messages=2000 connections=200 ");
         int port = boundPort(lines);
         assertThat(port).as("bound port from the listener_started line").isPositive();
         List<Throwable> causes = new CopyOnWriteArrayList<>();

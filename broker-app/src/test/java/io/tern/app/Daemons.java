@@ -39,7 +39,9 @@ final class Daemons {
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().keySet().removeIf(name -> name.startsWith("TERN_"));
         builder.environment().put("TERN_STORAGE_TYPE", "memory");
-        builder.environment().put("TERN_SERVER_WARM_UP_MESSAGES", "0"); // seconds per start; WarmUpTest covers it
+        // Seconds per start; WarmUpTest covers the warm-up.
+        builder.environment().put("TERN_SERVER_WARM_UP_MESSAGES", "0");
+        builder.environment().put("TERN_SERVER_WARM_UP_CONNECTIONS", "0");
         builder.environment().putAll(environment);
         return builder.start();
     }

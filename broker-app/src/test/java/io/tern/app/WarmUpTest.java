@@ -21,17 +21,20 @@ class WarmUpTest {
     }
 
     @Test
-    void warmUpRunsItsMessagesOverLoopbackAndLeavesNothingInTheRealBroker() throws Exception {
-        try (TernServer server = new TernServer(config(
-                "server: { warm_up_messages: 3000, sys_interval_seconds: 0 }\nlimits: { max_publish_rate: 10 }\n"))) {
+    void warmUpRunsItsMessagesAndConnectionsOverLoopbackAndLeavesNothingInTheRealBroker() throws Exception {
+        try (TernServer server = new TernServer(config("server: { warm_up_messages: 3000, warm_up_connections: 500,"
+                + " sys_interval_seconds: 0 }\nlimits: { max_publish_rate: 10 }\n"))) {
             // The publish-rate limit would stretch 3,000 messages over minutes: the warm-up has none.
             WarmUp.Result result = server.warmUp();
             assertThat(result.messages()).isEqualTo(3000);
+            assertThat(result.connections()).isEqualTo(500);
             server.start();
 
             var meters = server.meterRegistry();
             assertThat(meters.find("tern.messages.received").counters()).allSatisfy(c -> assertThat(c.count()).isZero());
             assertThat(meters.find("tern.connections.accepted").counter().count()).isZero();
+            // Some warm-up clients keep their sessions; in the throwaway broker only.
+            assertThat(server.broker().session("warm-up-connection-26")).isNull();
 
             Mqtt5BlockingClient client = com.hivemq.client.mqtt.MqttClient.builder().useMqttVersion5()
                     .identifier("after-warm-up").serverHost("127.0.0.1").serverPort(server.tcpAddress().getPort())
@@ -52,8 +55,10 @@ class WarmUpTest {
 
     @Test
     void zeroMessagesIsNoWarmUp() throws Exception {
-        try (TernServer server = new TernServer(config("server: { warm_up_messages: 0 }\n"))) {
-            assertThat(server.warmUp().messages()).isZero();
+        try (TernServer server = new TernServer(config("server: { warm_up_messages: 0, warm_up_connections: 0 }\n"))) {
+            WarmUp.Result result = server.warmUp();
+            assertThat(result.messages()).isZero();
+            assertThat(result.connections()).isZero();
         }
     }
 }

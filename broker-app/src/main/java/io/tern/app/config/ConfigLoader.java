@@ -256,6 +256,7 @@ public final class ConfigLoader {
         int offlineThreads = server.intValue("offline_session_threads", brokerDefaults.offlineExecutorThreads(), 1, 256);
         int sysInterval = server.intValue("sys_interval_seconds", 10, 0, 86_400);
         int warmUpMessages = server.intValue("warm_up_messages", 30_000, 0, 10_000_000);
+        int warmUpConnections = server.intValue("warm_up_connections", 10_000, 0, 1_000_000);
         server.rejectUnknownKeys();
 
         ConfigSection logging = root.section("logging");
@@ -277,7 +278,7 @@ public final class ConfigLoader {
                 new BrokerSettings.TopicLimits(maxSubscriptions, maxTopicLength, maxTopicLevels), maxQueuedBytes,
                 maxQueuedTotal);
         return new TernConfig(tcp, websocket, http, coap, tls, websocketTls, https, auth, limits, storage, tail, broker,
-                ioThreads, sysInterval, warmUpMessages, new LoggingConfig(format, levels));
+                ioThreads, sysInterval, warmUpMessages, warmUpConnections, new LoggingConfig(format, levels));
     }
 
     private static WebSocketListenerConfig webSocketListener(ConfigSection listeners) throws ConfigException {

@@ -10,6 +10,8 @@ import io.tern.mqtt.MqttTailSettings;
  * @param sysIntervalSeconds how often $SYS topics are published (0: never)
  * @param warmUpMessages messages run through a throwaway broker at start-up so the message path
  *                       is compiled before clients arrive (0: none)
+ * @param warmUpConnections connect-and-disconnect cycles run against that broker, for the
+ *                          connect path (0: none)
  */
 public record TernConfig(
         ListenerConfig tcp,
@@ -27,10 +29,11 @@ public record TernConfig(
         int ioThreads,
         int sysIntervalSeconds,
         int warmUpMessages,
+        int warmUpConnections,
         LoggingConfig logging) {
 
     public TernConfig withLogging(LoggingConfig newLogging) {
         return new TernConfig(tcp, websocket, http, coap, tls, websocketTls, https, auth, limits, storage, mqtt, broker,
-                ioThreads, sysIntervalSeconds, warmUpMessages, newLogging);
+                ioThreads, sysIntervalSeconds, warmUpMessages, warmUpConnections, newLogging);
     }
 }

@@ -1,0 +1,199 @@
+package io.tern.app;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.mqtt.MqttDecoder;
+import io.netty.handler.codec.mqtt.MqttEncoder;
+import io.netty.handler.codec.mqtt.MqttFixedHeader;
+import io.netty.handler.codec.mqtt.MqttMessage;
+import io.netty.handler.codec.mqtt.MqttMessageBuilders;
+import io.netty.handler.codec.mqtt.MqttMessageIdVariableHeader;
+import io.netty.handler.codec.mqtt.MqttMessageType;
+import io.netty.handler.codec.mqtt.MqttPublishMessage;
+import io.netty.handler.codec.mqtt.MqttPublishVariableHeader;
+import io.netty.handler.codec.mqtt.MqttQoS;
+import io.netty.handler.codec.mqtt.MqttVersion;
+import io.tern.netty.EventLoops;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The message part of the warm-up: four subscribers (v3.1.1 and v5, exact and wildcard filters,
+ * every QoS downgrade) and two publishers, in batches, then one message at a time.
+ */
+final class MessageWarmUp implements AutoCloseable {
+    private static final String TOPIC = "tern/warm-up/";
+    /** Messages in flight at once: below any Receive Maximum the tail could be configured with. */
+    private static final int BATCH = 8;
+
+    private final List<Channel> channels = new ArrayList<>();
+    private final Semaphore received = new Semaphore(0);
+    private final Channel publisher3;
+    private final Channel publisher5;
+    private final ByteBuf payload = Unpooled.directBuffer(64).writeZero(64);
+    private int packetId;
+    private long sent;
+
+    MessageWarmUp(EventLoops loops, InetSocketAddress address) throws InterruptedException {
+        // Wildcard and exact filters, every QoS downgrade: branches real traffic will take, so
+        // it does not throw away code compiled without them.
+        Channel wildcard3 = connect(loops, address, "warm-up-subscriber-a", MqttVersion.MQTT_3_1_1, received);
+        Channel wildcard5 = connect(loops, address, "warm-up-subscriber-b", MqttVersion.MQTT_5, received);
+        Channel exact3 = connect(loops, address, "warm-up-subscriber-c", MqttVersion.MQTT_3_1_1, received);
+        Channel exact5 = connect(loops, address, "warm-up-subscriber-d", MqttVersion.MQTT_5, received);
+        publisher3 = connect(loops, address, "warm-up-publisher-3", MqttVersion.MQTT_3_1_1, null);
+        publisher5 = connect(loops, address, "warm-up-publisher-5", MqttVersion.MQTT_5, null);
+        subscribe(wildcard3, TOPIC + "+", MqttQoS.EXACTLY_ONCE);
+        subscribe(wildcard5, TOPIC + "#", MqttQoS.AT_LEAST_ONCE);
+        subscribe(exact3, TOPIC + "1", MqttQoS.AT_MOST_ONCE);
+        subscribe(exact5, TOPIC + "2", MqttQoS.EXACTLY_ONCE);
+    }
+
+    /** Messages published and delivered so far. */
+    long sent() {
+        return sent;
+    }
+
+    /** {@code count} messages in batches of {@link #BATCH}, each batch awaited. */
+    void batches(long count, long deadlineNanos) throws InterruptedException {
+        long end = sent + count;
+        while (sent < end && System.nanoTime() < deadlineNanos) {
+            publish((int) Math.min(BATCH, end - sent));
+        }
+    }
+
+    /**
+     * {@code count} messages one at a time, each awaited: between them the event loop goes idle
+     * and wakes up, the path of a broker at a moderate rate.
+     */
+    void paced(long count, long deadlineNanos) throws InterruptedException {
+        long end = sent + count;
+        while (sent < end && System.nanoTime() < deadlineNanos) {
+            publish(1);
+        }
+    }
+
+    private void publish(int batch) throws InterruptedException {
+        Channel publisher = (sent / BATCH & 1) == 0 ? publisher3 : publisher5;
+        int deliveries = 0;
+        for (int i = 0; i < batch; i++, sent++) {
+            int topic = (int) (sent & 7);
+            deliveries += topic == 1 || topic == 2 ? 3 : 2; // both wildcards, and one exact
+            if (batch > 1 && i == 0 && sent / BATCH % 16 == 15) {
+                // Now and then a packet in two reads, as slow networks and large payloads bring
+                // them: the decoder's path that keeps the first part for later.
+                byte[] split = RawPackets.publish(publisher == publisher5, TOPIC + topic, 0, 0, new byte[64]);
+                publisher.writeAndFlush(Unpooled.wrappedBuffer(split, 0, split.length / 2));
+                publisher.write(Unpooled.wrappedBuffer(split, split.length / 2, split.length - split.length / 2));
+                continue;
+            }
+            int qos = sent % 10 == 9 ? 2 : (int) (sent % 2); // mostly 0 and 1; some 2
+            packetId = packetId == 65_535 ? 1 : packetId + 1;
+            publisher.write(new MqttPublishMessage(new MqttFixedHeader(MqttMessageType.PUBLISH, false,
+                    MqttQoS.valueOf(qos), false, 0),
+                    new MqttPublishVariableHeader(TOPIC + topic, qos == 0 ? 0 : packetId),
+                    payload.retainedDuplicate()));
+        }
+        publisher.flush();
+        if (!received.tryAcquire(deliveries, 5, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("warm-up messages not delivered in 5 s");
+        }
+    }
+
+    @Override
+    public void close() {
+        for (Channel channel : channels) {
+            channel.close().awaitUninterruptibly(1_000);
+        }
+        payload.release();
+    }
+
+    private Channel connect(EventLoops loops, InetSocketAddress address, String clientId, MqttVersion version,
+                            Semaphore counted) throws InterruptedException {
+        Client client = new Client(counted);
+        Channel channel = new Bootstrap().group(loops.workers()).channel(loops.clientChannelType())
+                .option(ChannelOption.TCP_NODELAY, true)
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(new MqttDecoder(1 << 20), MqttEncoder.INSTANCE, client);
+                    }
+                })
+                .connect(address).sync().channel();
+        channels.add(channel);
+        channel.writeAndFlush(MqttMessageBuilders.connect().protocolVersion(version).clientId(clientId)
+                .cleanSession(true).keepAlive(60).build());
+        await(client.connAck, "CONNACK");
+        return channel;
+    }
+
+    private static void subscribe(Channel subscriber, String filter, MqttQoS qos) throws InterruptedException {
+        Client client = subscriber.pipeline().get(Client.class);
+        subscriber.writeAndFlush(MqttMessageBuilders.subscribe().messageId(1).addSubscription(qos, filter).build());
+        await(client.subAck, "SUBACK");
+    }
+
+    private static void await(CompletableFuture<Void> future, String what) throws InterruptedException {
+        try {
+            future.get(5, TimeUnit.SECONDS);
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("warm-up: no " + what + " in 5 s", e);
+        }
+    }
+
+    /** Answers the broker as a client would; counts the PUBLISH packets a subscriber receives. */
+    private static final class Client extends SimpleChannelInboundHandler<MqttMessage> {
+        final CompletableFuture<Void> connAck = new CompletableFuture<>();
+        final CompletableFuture<Void> subAck = new CompletableFuture<>();
+        private final Semaphore received;
+
+        Client(Semaphore received) {
+            this.received = received;
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, MqttMessage message) {
+            switch (message.fixedHeader().messageType()) {
+                case CONNACK -> connAck.complete(null);
+                case SUBACK -> subAck.complete(null);
+                case PUBLISH -> {
+                    MqttPublishMessage publish = (MqttPublishMessage) message;
+                    int qos = publish.fixedHeader().qosLevel().value();
+                    if (qos > 0) {
+                        ctx.writeAndFlush(ack(qos == 1 ? MqttMessageType.PUBACK : MqttMessageType.PUBREC,
+                                publish.variableHeader().packetId()));
+                    }
+                    if (received != null) {
+                        received.release();
+                    }
+                }
+                case PUBREC -> ctx.writeAndFlush(ack(MqttMessageType.PUBREL, idOf(message)));
+                case PUBREL -> ctx.writeAndFlush(ack(MqttMessageType.PUBCOMP, idOf(message)));
+                default -> {
+                }
+            }
+        }
+
+        private static int idOf(MqttMessage message) {
+            return ((MqttMessageIdVariableHeader) message.variableHeader()).messageId();
+        }
+
+        private static MqttMessage ack(MqttMessageType type, int packetId) {
+            MqttQoS qos = type == MqttMessageType.PUBREL ? MqttQoS.AT_LEAST_ONCE : MqttQoS.AT_MOST_ONCE;
+            return new MqttMessage(new MqttFixedHeader(type, false, qos, false, 0), MqttMessageIdVariableHeader.from(packetId));
+        }
+    }
+}
