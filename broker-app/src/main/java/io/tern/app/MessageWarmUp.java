@@ -69,10 +69,7 @@ final class MessageWarmUp implements AutoCloseable {
 
     /** {@code count} messages in batches of {@link #BATCH}, each batch awaited. */
     void batches(long count, long deadlineNanos) throws InterruptedException {
-        long end = sent + count;
-        while (sent < end && System.nanoTime() < deadlineNanos) {
-            publish((int) Math.min(BATCH, end - sent));
-        }
+        publishAll(count, BATCH, deadlineNanos);
     }
 
     /**
@@ -80,9 +77,13 @@ final class MessageWarmUp implements AutoCloseable {
      * and wakes up, the path of a broker at a moderate rate.
      */
     void paced(long count, long deadlineNanos) throws InterruptedException {
+        publishAll(count, 1, deadlineNanos);
+    }
+
+    private void publishAll(long count, int batch, long deadlineNanos) throws InterruptedException {
         long end = sent + count;
         while (sent < end && System.nanoTime() < deadlineNanos) {
-            publish(1);
+            publish((int) Math.min(batch, end - sent));
         }
     }
 

@@ -50,15 +50,14 @@ final class WarmUp {
         if (messages <= 0 && connections <= 0) {
             return new Result(0, 0, 0);
         }
-        long deadline = start + TimeUnit.MILLISECONDS.toNanos(MAX_MILLIS);
-        Result result = exercise(tailSettings, brokerSettings, loops, messages, connections, deadline);
-        return new Result(result.messages(), result.connections(), (System.nanoTime() - start) / 1_000_000);
+        return exercise(tailSettings, brokerSettings, loops, messages, connections, start);
     }
 
     /** One throwaway broker: its traffic, then its teardown. */
     private static Result exercise(MqttTailSettings tailSettings, BrokerSettings brokerSettings, EventLoops loops,
-                                   int messages, int connections, long deadline)
+                                   int messages, int connections, long start)
             throws InterruptedException {
+        long deadline = start + TimeUnit.MILLISECONDS.toNanos(MAX_MILLIS);
         // The parts are the daemon's kinds (Prometheus meters, the password-file authenticator, the
         // reloadable authorizer, a connection gate): code compiled for other classes would be thrown
         // away when the real broker's first calls reach it, and compiled again under load.
@@ -82,7 +81,7 @@ final class WarmUp {
                 traffic.batches(messages - messages / 5, deadline);
                 int connected = cycles.get();
                 traffic.paced(messages / 5, deadline);
-                return new Result(traffic.sent(), connected, 0);
+                return new Result(traffic.sent(), connected, (System.nanoTime() - start) / 1_000_000);
             } catch (ExecutionException e) {
                 throw new IllegalStateException("warm-up connections failed", e.getCause());
             } finally {
