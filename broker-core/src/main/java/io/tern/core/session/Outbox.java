@@ -300,7 +300,10 @@ final class Outbox {
         }
         writableQueue().addLast(delivery);
         queuedCount = queueSize();
-        if (!delivery.readyToSend()) {
+        if (delivery.stored() != null) {
+            // Not "if it is still not durable": the write may have landed since the send attempt
+            // found it not durable, and then nothing else would drain the queue. Done by now, the
+            // callback runs at once and drains on the owner.
             resumeWhenStored(delivery);
         }
         if (delivery.message().qos() == QoS.AT_MOST_ONCE) {
