@@ -21,23 +21,46 @@ import java.util.Map;
  */
 final class LoggingSetup {
     private static final String PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level %logger{0} %msg%n";
+    /**
+     * client_connected and client_disconnected, one line per connection: off (WARN) unless a level
+     * is set on this logger or on one above it. A connection storm would otherwise flood the log,
+     * and each line costs the event loop a formatted event and a console write.
+     */
+    static final String CONNECTIONS_LOGGER = "io.tern.connections";
     private final Map<String, Level> applied = new HashMap<>();
+    /** The root logger's level before any {@code logging.levels} entry changed it. */
+    private Level rootBefore;
 
     synchronized void apply(LoggingConfig logging) {
         if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
             return; // another SLF4J backend: leave it alone
         }
         Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-        if (System.getProperty("logback.configurationFile") == null) {
+        boolean ownFile = System.getProperty("logback.configurationFile") != null;
+        if (!ownFile) {
             replaceConsole(context, root, logging.format());
         }
-        applied.forEach((name, level) -> context.getLogger(name).setLevel(null));
+        if (rootBefore == null) {
+            rootBefore = root.getLevel();
+        }
+        // The root logger cannot inherit: it goes back to its own first level instead.
+        applied.forEach((name, level) -> context.getLogger(name).setLevel(
+                context.getLogger(name) == root ? rootBefore : null));
         applied.clear();
+        if (!ownFile && logging.levels().keySet().stream().noneMatch(LoggingSetup::coversConnections)) {
+            context.getLogger(CONNECTIONS_LOGGER).setLevel(Level.WARN);
+            applied.put(CONNECTIONS_LOGGER, Level.WARN);
+        }
         logging.levels().forEach((name, level) -> {
             Level parsed = Level.toLevel(level.toUpperCase(java.util.Locale.ROOT));
             context.getLogger(name).setLevel(parsed);
             applied.put(name, parsed);
         });
+    }
+
+    private static boolean coversConnections(String logger) {
+        return logger.equalsIgnoreCase(org.slf4j.Logger.ROOT_LOGGER_NAME) || logger.equals(CONNECTIONS_LOGGER)
+                || CONNECTIONS_LOGGER.startsWith(logger + ".");
     }
 
     /** An operator's own logback file (-Dlogback.configurationFile) keeps its appenders. */

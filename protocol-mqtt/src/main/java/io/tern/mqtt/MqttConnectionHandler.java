@@ -70,6 +70,12 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
         KeepAliveSweeper.Watched {
 
     private static final Logger LOG = LoggerFactory.getLogger(MqttConnectionHandler.class);
+    /**
+     * client_connected and client_disconnected: one line per connection, so their own logger, off
+     * unless configured (docs/operations.md). On, they cost about 2.3 KB of garbage and a console
+     * write on the event loop per connect: a reconnect storm of 100,000 clients is 200,000 lines.
+     */
+    private static final Logger CONNECTIONS = LoggerFactory.getLogger("io.tern.connections");
     private static final AttributeKey<MqttVersion> CODEC_VERSION = AttributeKey.valueOf("NETTY_CODEC_MQTT_VERSION");
     /** v3 CONNACK "unacceptable protocol version", written raw: the codec has no version yet. */
     private static final byte[] CONNACK_UNACCEPTABLE_PROTOCOL = {0x20, 0x02, 0x00, 0x01};
@@ -311,8 +317,10 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
             DisconnectKind kind = closeKind;
             Long newExpiry = expiryFromDisconnect;
             attached.execute(() -> attached.connectionClosed(attachedGeneration, kind, newExpiry));
-            LOG.info("client_disconnected client_id={} remote={} kind={}", clientId(), remoteAddress(),
-                    kind.name().toLowerCase(java.util.Locale.ROOT));
+            if (CONNECTIONS.isInfoEnabled()) {
+                CONNECTIONS.info("client_disconnected client_id={} remote={} kind={}", clientId(), remoteAddress(),
+                        kind.name().toLowerCase(java.util.Locale.ROOT));
+            }
         }
         context.fireChannelInactive();
     }
@@ -376,7 +384,7 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
             refuseConnect(refusal, "too many connections from this address per second");
             return;
         }
-        plan = accept.withoutSecrets(); // the full plan, password included, goes to connect only
+        plan = accept; // until CONNACK, as long as the ConnectRequest holds the credentials anyway
         clientId = accept.clientId();
         clientMaxPacketSize = accept.clientMaxPacketSize();
         connectedWithZeroExpiry = accept.sessionExpiry() == 0;
@@ -435,10 +443,12 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
             lastReadSweep = keepAlive.now();
             keepAlive.watch(this);
         }
-        LOG.info("client_connected client_id={} remote={} transport={} version={} clean_start={} session_present={}"
-                        + " keep_alive={} session_expiry={}", plan.clientId(), remoteAddress(), transport,
-                adapter.version().protocolLevel(), plan.cleanStart(), accepted.sessionPresent(),
-                plan.keepAliveSeconds(), plan.sessionExpiry());
+        if (CONNECTIONS.isInfoEnabled()) { // the address text and the arguments array are per connection
+            CONNECTIONS.info("client_connected client_id={} remote={} transport={} version={} clean_start={}"
+                            + " session_present={} keep_alive={} session_expiry={}", plan.clientId(), remoteAddress(),
+                    transport, adapter.version().protocolLevel(), plan.cleanStart(), accepted.sessionPresent(),
+                    plan.keepAliveSeconds(), plan.sessionExpiry());
+        }
         plan = null; // what the connection still needs is in fields: the plan holds credentials and the will
         processDeferred();
         ctx.flush();
