@@ -30,18 +30,6 @@ sealed interface ConnectPlan {
             int clientReceiveMaximum,
             long clientMaxPacketSize,
             boolean requestResponseInformation) implements ConnectPlan {
-
-        /**
-         * The plan to keep for the life of the connection: without the password (and the will,
-         * which the session holds), so a secret is not kept in memory longer than the connect.
-         */
-        Accept withoutSecrets() {
-            Credentials kept = new Credentials(credentials.clientId(), credentials.username(), null,
-                    credentials.remoteAddress(), credentials.protocol(), credentials.verifiedIdentity());
-            return new Accept(adapter, clientId, assignedClientId, cleanStart, sessionExpiry, expiryWasCapped,
-                    keepAliveSeconds, keepAliveChanged, null, kept, clientReceiveMaximum, clientMaxPacketSize,
-                    requestResponseInformation);
-        }
     }
 
     /** Refused with a CONNACK carrying {@code reasonCode} (mapped for v3), then closed. */

@@ -1,11 +1,6 @@
 package io.tern.netty;
 
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelHandler;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.AttributeKey;
 import io.tern.core.ReasonCode;
 import io.tern.core.metrics.BrokerMetrics;
@@ -21,10 +16,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * Limits over every MQTT listener together: open connections in total and per IP (more are
  * closed on accept, before any bytes are read), and new connections per second per IP (more are
  * answered at CONNECT with v5 0x9F Connection rate exceeded, v3 0x03, then closed). One instance
- * is shared by all MQTT listeners.
+ * is shared by all MQTT listeners; each listener's {@link ConnectionLimiter} asks it.
  */
-@ChannelHandler.Sharable
-public final class ConnectionGate extends ChannelInboundHandlerAdapter implements ChannelFutureListener {
+public final class ConnectionGate {
     /** Set on a connection that must be refused at CONNECT with this reason. */
     public static final AttributeKey<ReasonCode> REFUSE_AT_CONNECT = AttributeKey.valueOf("tern.refuse.at.connect");
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionGate.class);
@@ -42,6 +36,8 @@ public final class ConnectionGate extends ChannelInboundHandlerAdapter implement
         int open;
         long windowStartNanos;
         int inWindow;
+        /** Removed from the map; a connection that still found it counts in a new one. */
+        boolean dropped;
     }
 
     /**
@@ -61,89 +57,97 @@ public final class ConnectionGate extends ChannelInboundHandlerAdapter implement
     }
 
     /**
-     * Counts an admitted connection and leaves the pipeline; the close future counts it down
-     * ({@link #operationComplete}), so no handler context or attribute stays with each
-     * connection. Admitted means counted in the total (when limited) and, when the peer has an
-     * IP address, in that address's usage.
+     * Counts a new connection, or refuses it: false means the caller must close it. Admitted
+     * means counted in the total (when limited) and, when the peer has an IP address, in that
+     * address's usage; {@link #release} undoes it when the connection closes. Called from the
+     * listener's {@link ConnectionLimiter}, so one close listener serves both.
      */
-    @Override
-    public void channelActive(ChannelHandlerContext ctx) {
+    boolean admit(Channel channel) {
         if (maxTotal > 0) {
             if (total.incrementAndGet() > maxTotal) {
                 total.decrementAndGet();
                 metrics.limitHit("max_connections");
                 LOG.warn("connection_limit_reached limit={} scope=all_mqtt_listeners", maxTotal);
-                ctx.close();
-                return;
+                return false;
             }
         }
-        InetAddress address = addressOf(ctx.channel());
+        InetAddress address = addressOf(channel);
         if (address == null) {
-            admit(ctx);
-            return;
+            return true;
         }
         if (sinceSweep.incrementAndGet() >= 4096) {
             sinceSweep.set(0);
             forgetIdleAddresses();
         }
-        boolean[] overOpen = new boolean[1];
-        boolean[] overRate = new boolean[1];
-        usage.compute(address, (key, current) -> {
-            Usage u = current == null ? new Usage() : current;
-            if (maxPerAddress > 0 && u.open >= maxPerAddress) {
-                overOpen[0] = true;
-                return current;
-            }
-            u.open++;
-            long now = System.nanoTime();
-            if (now - u.windowStartNanos >= 1_000_000_000L) {
-                u.windowStartNanos = now;
-                u.inWindow = 0;
-            }
-            if (ratePerSecond > 0 && ++u.inWindow > ratePerSecond) {
-                overRate[0] = true;
-            }
-            return u;
-        });
-        if (overOpen[0]) {
+        Verdict verdict = count(address);
+        if (verdict == Verdict.OVER_OPEN) {
             if (maxTotal > 0) {
                 total.decrementAndGet();
             }
             metrics.limitHit("max_connections_per_address");
             LOG.debug("address_connection_limit address={} limit={}", address.getHostAddress(), maxPerAddress);
-            ctx.close();
-            return;
+            return false;
         }
-        if (overRate[0]) {
+        if (verdict == Verdict.OVER_RATE) {
             metrics.limitHit("max_connection_rate_per_address");
-            ctx.channel().attr(REFUSE_AT_CONNECT).set(ReasonCode.CONNECTION_RATE_EXCEEDED);
+            channel.attr(REFUSE_AT_CONNECT).set(ReasonCode.CONNECTION_RATE_EXCEEDED);
         }
-        admit(ctx);
+        return true;
     }
 
-    private void admit(ChannelHandlerContext ctx) {
-        ctx.channel().closeFuture().addListener(this);
-        ctx.fireChannelActive();
-        ctx.pipeline().remove(this);
+    private enum Verdict { ADMITTED, OVER_OPEN, OVER_RATE }
+
+    /**
+     * Counts a connection from {@code address} under the lock of its usage. A usage found here may
+     * have just been dropped from the map by {@link #release} (its last connection closed): it is
+     * marked so, and the count goes to a fresh one. No lambda captures a result, so admitting a
+     * connection allocates nothing here once its address is known.
+     */
+    private Verdict count(InetAddress address) {
+        while (true) {
+            Usage u = usage.computeIfAbsent(address, key -> new Usage());
+            synchronized (u) {
+                if (u.dropped) {
+                    continue;
+                }
+                if (maxPerAddress > 0 && u.open >= maxPerAddress) {
+                    return Verdict.OVER_OPEN;
+                }
+                u.open++;
+                long now = System.nanoTime();
+                if (now - u.windowStartNanos >= 1_000_000_000L) {
+                    u.windowStartNanos = now;
+                    u.inWindow = 0;
+                }
+                return ratePerSecond > 0 && ++u.inWindow > ratePerSecond ? Verdict.OVER_RATE : Verdict.ADMITTED;
+            }
+        }
     }
 
     private static InetAddress addressOf(Channel channel) {
         return channel.remoteAddress() instanceof InetSocketAddress remote ? remote.getAddress() : null;
     }
 
-    /** The close future of an admitted connection: undo what {@link #channelActive} counted. */
-    @Override
-    public void operationComplete(ChannelFuture closed) {
+    /** An admitted connection closed: undo what {@link #admit} counted. */
+    void release(Channel channel) {
         if (maxTotal > 0) {
             total.decrementAndGet();
         }
-        InetAddress address = addressOf(closed.channel());
+        InetAddress address = addressOf(channel);
         if (address != null) {
             usage.computeIfPresent(address, (key, u) -> {
-                u.open--;
-                return u.open <= 0 && (ratePerSecond == 0 || windowOver(u)) ? null : u;
+                synchronized (u) {
+                    u.open--;
+                    return u.open <= 0 && (ratePerSecond == 0 || windowOver(u)) ? drop(u) : u;
+                }
             });
         }
+    }
+
+    /** Marks a usage leaving the map (the caller holds its lock); null, to remove it. */
+    private static Usage drop(Usage u) {
+        u.dropped = true;
+        return null;
     }
 
     /** An address's count stays while its rate window is open, so connect-and-close cannot reset it. */
@@ -153,7 +157,11 @@ public final class ConnectionGate extends ChannelInboundHandlerAdapter implement
 
     private void forgetIdleAddresses() {
         for (InetAddress address : usage.keySet()) {
-            usage.computeIfPresent(address, (key, u) -> u.open <= 0 && windowOver(u) ? null : u);
+            usage.computeIfPresent(address, (key, u) -> {
+                synchronized (u) {
+                    return u.open <= 0 && windowOver(u) ? drop(u) : u;
+                }
+            });
         }
     }
 

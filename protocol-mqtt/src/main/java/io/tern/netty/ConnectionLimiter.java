@@ -17,6 +17,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>It leaves the pipeline once the connection is admitted and counts it down from the close
  * future instead: a handler context for the life of every connection would cost 64 bytes each.
+ * An MQTT listener's limiter also asks the broker-wide {@link ConnectionGate}, so one handler and
+ * one close listener serve both.
  */
 @ChannelHandler.Sharable
 public final class ConnectionLimiter extends ChannelInboundHandlerAdapter implements ChannelFutureListener {
@@ -25,10 +27,18 @@ public final class ConnectionLimiter extends ChannelInboundHandlerAdapter implem
     private final int max;
     private final AtomicInteger open = new AtomicInteger();
     private final BrokerMetrics metrics;
+    private final ConnectionGate gate;
 
+    /** A listener's own limit only (the HTTP bridge). */
     public ConnectionLimiter(int max, BrokerMetrics metrics) {
+        this(max, metrics, null);
+    }
+
+    /** @param gate the limits over all MQTT listeners, or null */
+    public ConnectionLimiter(int max, BrokerMetrics metrics, ConnectionGate gate) {
         this.max = max;
         this.metrics = metrics;
+        this.gate = gate != null && gate.isActive() ? gate : null;
     }
 
     @Override
@@ -37,6 +47,11 @@ public final class ConnectionLimiter extends ChannelInboundHandlerAdapter implem
             open.decrementAndGet();
             metrics.connectRejected("connection_limit");
             LOG.warn("connection_limit_reached limit={} remote={}", max, ctx.channel().remoteAddress());
+            ctx.close();
+            return;
+        }
+        if (gate != null && !gate.admit(ctx.channel())) {
+            open.decrementAndGet();
             ctx.close();
             return;
         }
@@ -49,6 +64,9 @@ public final class ConnectionLimiter extends ChannelInboundHandlerAdapter implem
     @Override
     public void operationComplete(ChannelFuture closed) {
         open.decrementAndGet();
+        if (gate != null) {
+            gate.release(closed.channel());
+        }
     }
 
     public int open() {

@@ -10,6 +10,7 @@ import io.tern.core.storage.StoredDelivery;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -77,7 +78,8 @@ public final class Session {
     private ScheduledFuture<?> willTimer;
     private long pendingWillDueAtMillis;
     private ScheduledFuture<?> expiryTimer;
-    private final Map<String, Subscription> subscriptions = new HashMap<>();
+    /** Empty until the first subscription: most idle connections never subscribe (48 B each). */
+    private Map<String, Subscription> subscriptions = Collections.emptyMap();
     private final Outbox outbox;
     /** Inbound QoS 2 packet ids awaiting PUBREL; made on first use, as most sessions never have one. */
     private HashSet<Integer> inboundQos2;
@@ -366,10 +368,12 @@ public final class Session {
     }
 
     private void discardState() {
-        for (Subscription subscription : subscriptions.values()) {
-            services.tree().unsubscribe(clientId, subscription.topicFilter());
+        if (!subscriptions.isEmpty()) { // a clean connect usually has none: no iterator
+            for (Subscription subscription : subscriptions.values()) {
+                services.tree().unsubscribe(clientId, subscription.topicFilter());
+            }
+            subscriptions.clear();
         }
-        subscriptions.clear();
         outbox.clear();
         inboundQos2 = null;
         if (mayBeStored) {
@@ -425,7 +429,7 @@ public final class Session {
             inboundQos2 = new HashSet<>(inbound);
         }
         for (Subscription subscription : record.subscriptions()) {
-            subscriptions.put(subscription.topicFilter(), subscription);
+            writableSubscriptions().put(subscription.topicFilter(), subscription);
             services.tree().subscribe(clientId, this, subscription);
         }
         if (expiryIntervalSeconds != NEVER_EXPIRES) {
@@ -436,10 +440,17 @@ public final class Session {
 
     // ------------------------------------------------------------------ subscriptions (owner)
 
+    private Map<String, Subscription> writableSubscriptions() {
+        if (!(subscriptions instanceof HashMap)) {
+            subscriptions = new HashMap<>();
+        }
+        return subscriptions;
+    }
+
     /** Adds or replaces a subscription; true if there was none for this filter before. */
     public boolean addSubscription(Subscription subscription) {
         boolean isNew = services.tree().subscribe(clientId, this, subscription);
-        subscriptions.put(subscription.topicFilter(), subscription);
+        writableSubscriptions().put(subscription.topicFilter(), subscription);
         persist();
         return isNew;
     }

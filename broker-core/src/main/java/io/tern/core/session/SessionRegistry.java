@@ -20,13 +20,21 @@ public final class SessionRegistry {
      * mailbox; the later one takes the session over.
      */
     public void attach(ConnectRequest request, String username) {
-        boolean[] created = {false};
-        Session session = sessions.computeIfAbsent(request.clientId(), id -> {
-            created[0] = true;
-            return new Session(id, services, request.connection().executor());
-        });
-        boolean isNew = created[0];
-        session.execute(() -> session.beginAttach(request, username, isNew));
+        // get, then putIfAbsent: a capturing computeIfAbsent would allocate its lambda and a result
+        // holder on every connect. A lost race makes one Session that is dropped unused.
+        Session session = sessions.get(request.clientId());
+        boolean isNew = false;
+        if (session == null) {
+            Session created = new Session(request.clientId(), services, request.connection().executor());
+            session = sessions.putIfAbsent(request.clientId(), created);
+            if (session == null) {
+                session = created;
+                isNew = true;
+            }
+        }
+        Session target = session;
+        boolean created = isNew;
+        target.execute(() -> target.beginAttach(request, username, created));
     }
 
     /** Registers a session restored from storage; it starts offline. */

@@ -22,7 +22,6 @@ public final class TcpListener implements AutoCloseable {
     private final ConnectionLimiter limiter;
     private final ListenerChannels channels = new ListenerChannels("tern-tcp");
     private final TlsContext tls;
-    private final ConnectionGate connectionGate;
 
     public TcpListener(TcpSettings settings, Broker broker, MqttTail tail, EventLoops loops) {
         this(settings, broker, tail, loops, null, null);
@@ -35,11 +34,10 @@ public final class TcpListener implements AutoCloseable {
     public TcpListener(TcpSettings settings, Broker broker, MqttTail tail, EventLoops loops, TlsContext tls,
                        ConnectionGate connectionGate) {
         this.tls = tls;
-        this.connectionGate = connectionGate;
         this.settings = settings;
         this.tail = tail;
         this.loops = loops;
-        this.limiter = new ConnectionLimiter(settings.maxConnections(), broker.metrics());
+        this.limiter = new ConnectionLimiter(settings.maxConnections(), broker.metrics(), connectionGate);
     }
 
     /** Binds and returns the bound address (port 0 resolves to the real port). */
@@ -47,9 +45,6 @@ public final class TcpListener implements AutoCloseable {
         String transport = tls == null ? "tcp" : "tls";
         InetSocketAddress bound = channels.bind(loops, settings.host(), settings.port(), tls, channel -> {
             channel.pipeline().addLast("connection-limit", limiter);
-            if (connectionGate != null && connectionGate.isActive()) {
-                channel.pipeline().addLast("connection-gate", connectionGate);
-            }
             tail.install(channel.pipeline(), transport);
         });
         LOG.info("listener_started protocol=mqtt transport={} address={}:{} epoll={}", transport,

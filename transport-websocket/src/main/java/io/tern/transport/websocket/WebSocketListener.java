@@ -41,7 +41,6 @@ public final class WebSocketListener implements AutoCloseable {
     private final ListenerChannels channels = new ListenerChannels("tern-ws");
 
     private final TlsContext tls;
-    private final ConnectionGate connectionGate;
 
     public WebSocketListener(WebSocketSettings settings, Broker broker, MqttTail tail, EventLoops loops) {
         this(settings, broker, tail, loops, null, null);
@@ -54,11 +53,10 @@ public final class WebSocketListener implements AutoCloseable {
     public WebSocketListener(WebSocketSettings settings, Broker broker, MqttTail tail, EventLoops loops,
                              TlsContext tls, ConnectionGate connectionGate) {
         this.tls = tls;
-        this.connectionGate = connectionGate;
         this.settings = settings;
         this.tail = tail;
         this.loops = loops;
-        this.limiter = new ConnectionLimiter(settings.maxConnections(), broker.metrics());
+        this.limiter = new ConnectionLimiter(settings.maxConnections(), broker.metrics(), connectionGate);
     }
 
     public InetSocketAddress start() throws InterruptedException {
@@ -74,11 +72,9 @@ public final class WebSocketListener implements AutoCloseable {
                 .handshakeTimeoutMillis(settings.upgradeTimeoutMillis())
                 .build();
         InetSocketAddress bound = channels.bind(loops, settings.host(), settings.port(), tls, channel -> {
+            // With the gate: counted by the socket's peer, behind a proxy that is the proxy, so
+            // raise the per-address limit there.
             channel.pipeline().addLast("connection-limit", limiter);
-            if (connectionGate != null && connectionGate.isActive()) {
-                // Counted by the socket's peer: behind a proxy that is the proxy, so raise the limit there.
-                channel.pipeline().addLast("connection-gate", connectionGate);
-            }
             channel.pipeline()
                 .addLast("http-codec", new HttpServerCodec())
                 .addLast("http-aggregator", new HttpObjectAggregator(MAX_UPGRADE_REQUEST_BYTES))
