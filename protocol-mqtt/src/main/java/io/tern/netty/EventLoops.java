@@ -15,7 +15,6 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 
 /**
-/**
  * Event loop groups shared by every Netty listener (MQTT over TCP and WebSocket, the HTTP
  * bridge): native epoll on Linux when its library loads, NIO otherwise.
  */
