@@ -25,10 +25,10 @@ public final class SessionRegistry {
         Session session = sessions.get(request.clientId());
         boolean isNew = false;
         if (session == null) {
-            Session created = new Session(request.clientId(), services, request.connection().executor());
-            session = sessions.putIfAbsent(request.clientId(), created);
+            Session fresh = new Session(request.clientId(), services, request.connection().executor());
+            session = sessions.putIfAbsent(request.clientId(), fresh);
             if (session == null) {
-                session = created;
+                session = fresh;
                 isNew = true;
             }
         }
