@@ -11,7 +11,6 @@ import org.junit.jupiter.api.Test;
 
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 
 import static io.tern.mqtt.Packets5.publish;
 import static io.tern.mqtt.Packets5.subscribe;
@@ -40,17 +39,7 @@ class DurableQos2WakeUpTest {
         }
     }
 
-    private static final MessageLog COMMITS_WHILE_ASKED = new MessageLog.Discarding() {
-        @Override
-        public boolean isDurable() {
-            return true;
-        }
-
-        @Override
-        public CompletionStage<Void> barrier() {
-            return new CommitsWhileAsked();
-        }
-    };
+    private static final MessageLog COMMITS_WHILE_ASKED = DurableLogs.withBarriers(CommitsWhileAsked::new);
 
     @Test
     void aDeliveryThatBecameDurableWhileItWasQueuedIsStillSent() {

@@ -12,7 +12,6 @@ import org.junit.jupiter.api.Test;
 
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 
 import static io.tern.mqtt.Packets5.publish;
 import static io.tern.mqtt.Packets5.subscribe;
@@ -23,17 +22,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class StorageFailureTest {
 
     /** Takes every write and fails every barrier, as a store whose disk is gone would. */
-    private static final MessageLog FAILING = new MessageLog.Discarding() {
-        @Override
-        public boolean isDurable() {
-            return true;
-        }
-
-        @Override
-        public CompletionStage<Void> barrier() {
-            return CompletableFuture.failedFuture(new IllegalStateException("No space left on device"));
-        }
-    };
+    private static final MessageLog FAILING = DurableLogs.withBarriers(
+            () -> CompletableFuture.failedFuture(new IllegalStateException("No space left on device")));
 
     private static List<MqttMessageType> types(List<MqttMessage> messages) {
         return messages.stream().map(Packets5::type).toList();
