@@ -153,8 +153,8 @@ public final class TernMain {
         });
         try {
             WarmUp.Result warmUp = server.warmUp();
-            log.info("warm_up_done messages={} connections={} millis={} collect_millis={}", warmUp.messages(),
-                    warmUp.connections(), warmUp.millis(), warmUp.collectMillis());
+            log.info("warm_up_done messages={} connections={} millis={}", warmUp.messages(), warmUp.connections(),
+                    warmUp.millis());
         } catch (RuntimeException e) {
             // Only speed is at stake: start cold rather than not at all.
             log.warn("warm_up_failed error=\"{}\"", e.toString());

@@ -40,34 +40,17 @@ final class WarmUp {
     private WarmUp() {
     }
 
-    /**
-     * Messages delivered, connections completed (CONNACK received), the time that took, and the
-     * time of the collection after it.
-     */
-    record Result(long messages, int connections, long millis, long collectMillis) {
+    /** Messages delivered and connections completed (CONNACK received). */
+    record Result(long messages, int connections, long millis) {
     }
 
     static Result run(MqttTailSettings tailSettings, BrokerSettings brokerSettings, EventLoops loops, int messages,
                       int connections) throws InterruptedException {
         long start = System.nanoTime();
         if (messages <= 0 && connections <= 0) {
-            return new Result(0, 0, 0, 0);
+            return new Result(0, 0, 0);
         }
-        Result exercised = exercise(tailSettings, brokerSettings, loops, messages, connections, start);
-        return new Result(exercised.messages(), exercised.connections(), exercised.millis(), releaseMemory());
-    }
-
-    /**
-     * The throwaway broker is garbage now, and G1 has grown and touched a young generation sized
-     * for the warm-up's flood. One full collection before the listeners open gives that back:
-     * measured on a 24 GB machine with the default store, 134 MB resident when idle instead of
-     * 304-309 MB, and 225-231 MB instead of 382-388 MB with 19,000 idle connections. It takes
-     * about 40 ms. Returns its duration in milliseconds.
-     */
-    private static long releaseMemory() {
-        long start = System.nanoTime();
-        System.gc();
-        return (System.nanoTime() - start) / 1_000_000;
+        return exercise(tailSettings, brokerSettings, loops, messages, connections, start);
     }
 
     /** One throwaway broker: its traffic, then its teardown. */
@@ -98,7 +81,7 @@ final class WarmUp {
                 traffic.batches(messages - messages / 5, deadline);
                 int connected = cycles.get();
                 traffic.paced(messages / 5, deadline);
-                return new Result(traffic.sent(), connected, (System.nanoTime() - start) / 1_000_000, 0);
+                return new Result(traffic.sent(), connected, (System.nanoTime() - start) / 1_000_000);
             } catch (ExecutionException e) {
                 throw new IllegalStateException("warm-up connections failed", e.getCause());
             } finally {
