@@ -91,6 +91,13 @@ public final class LoadGenerator {
     }
 
     private BenchClient connect(String clientId, String localHost, boolean clean) throws Exception {
+        BenchClient client = connectAsync(clientId, localHost, clean);
+        client.connected.get(10, TimeUnit.SECONDS);
+        return client;
+    }
+
+    /** Starts a connection; its {@code connected} completes at CONNACK (or fails). */
+    private BenchClient connectAsync(String clientId, String localHost, boolean clean) {
         BenchClient client = new BenchClient(clientId, clean);
         Bootstrap bootstrap = new Bootstrap().group(group)
                 .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
@@ -102,6 +109,7 @@ public final class LoadGenerator {
                     }
                 });
         InetSocketAddress remote = new InetSocketAddress(options.getOrDefault("host", "127.0.0.1"), intOption("port", 1883));
+        io.netty.channel.ChannelFuture connecting;
         if (localHost != null) {
             if (epoll) {
                 // Let connect() pick the source port: with bind() picking it, each connect scans the
@@ -110,11 +118,15 @@ public final class LoadGenerator {
                 // not the broker, was measured).
                 bootstrap.option(EpollChannelOption.IP_BIND_ADDRESS_NO_PORT, true);
             }
-            bootstrap.connect(remote, new InetSocketAddress(localHost, 0)).sync();
+            connecting = bootstrap.connect(remote, new InetSocketAddress(localHost, 0));
         } else {
-            bootstrap.connect(remote).sync();
+            connecting = bootstrap.connect(remote);
         }
-        client.connected.get(10, TimeUnit.SECONDS);
+        connecting.addListener(done -> {
+            if (!done.isSuccess()) {
+                client.connected.completeExceptionally(done.cause());
+            }
+        });
         return client;
     }
 
@@ -242,29 +254,52 @@ public final class LoadGenerator {
         return result.get(10, TimeUnit.SECONDS);
     }
 
-    /** C idle connections from 127.0.0.2.. (many source addresses): connect rate and broker RSS. */
+    /**
+     * C idle connections from 127.0.0.2.. (many source addresses): connect rate and broker RSS.
+     * {@code --in-flight K} keeps K connects under way at once (default 1: each waits for the
+     * previous CONNACK), as clients reconnecting after a restart would.
+     */
     private String connections() throws Exception {
         int count = intOption("connections", 1000);
         int hold = intOption("hold", 10);
+        int inFlight = Math.max(1, intOption("in-flight", 1));
         long rssBefore = brokerRssKb();
         long start = System.nanoTime();
         List<BenchClient> clients = new ArrayList<>(count);
+        java.util.concurrent.Semaphore window = new java.util.concurrent.Semaphore(inFlight);
+        java.util.concurrent.atomic.AtomicInteger failed = new java.util.concurrent.atomic.AtomicInteger();
         for (int i = 0; i < count; i++) {
+            if (!window.tryAcquire(10, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("no CONNACK for 10 s with " + inFlight + " connects under way");
+            }
             // 4,000 per source address: under the default per-address limit, and far from the ports one
             // address can use.
             String local = "127.0.0." + (2 + i / 4_000 % 250);
-            clients.add(connect("idle-" + i, local));
+            BenchClient client = connectAsync("idle-" + i, local, true);
+            client.connected.whenComplete((ok, error) -> {
+                if (error != null) {
+                    failed.incrementAndGet();
+                }
+                window.release();
+            });
+            clients.add(client);
+        }
+        if (!window.tryAcquire(inFlight, 10, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("the last connects got no CONNACK within 10 s");
         }
         double connectSeconds = (System.nanoTime() - start) / 1e9;
         Thread.sleep(hold * 1000L);
         long rssAfter = brokerRssKb();
-        long open = clients.stream().filter(c -> c.channel().isActive()).count();
+        long open = clients.stream().filter(c -> c.channel() != null && c.channel().isActive()).count();
         for (BenchClient client : clients) {
-            client.channel().close();
+            if (client.channel() != null) {
+                client.channel().close();
+            }
         }
-        return String.format(Locale.ROOT, "scenario=connections connections=%d still_open=%d connect_rate=%.0f/s"
-                        + " broker_rss_before_kb=%d broker_rss_after_kb=%d rss_per_connection_kb=%.2f",
-                count, open, count / connectSeconds, rssBefore, rssAfter,
+        return String.format(Locale.ROOT, "scenario=connections connections=%d in_flight=%d failed=%d still_open=%d"
+                        + " connect_rate=%.0f/s broker_rss_before_kb=%d broker_rss_after_kb=%d"
+                        + " rss_per_connection_kb=%.2f",
+                count, inFlight, failed.get(), open, count / connectSeconds, rssBefore, rssAfter,
                 rssBefore < 0 ? -1.0 : (rssAfter - rssBefore) / (double) count);
     }
 

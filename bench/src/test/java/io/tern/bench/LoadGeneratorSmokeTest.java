@@ -71,5 +71,16 @@ class LoadGeneratorSmokeTest {
     void connectionsScenarioOpensAndHolds() throws Exception {
         Map<String, String> result = run("scenario", "connections", "connections", "50", "hold", "0");
         assertThat(result.get("still_open")).isEqualTo("50");
+        assertThat(result.get("in_flight")).isEqualTo("1");
+        assertThat(result.get("failed")).isEqualTo("0");
+    }
+
+    @Test
+    void connectionsCanBeUnderWayManyAtOnce() throws Exception {
+        Map<String, String> result = run("scenario", "connections", "connections", "200", "hold", "0",
+                "in-flight", "32");
+        assertThat(result.get("in_flight")).isEqualTo("32");
+        assertThat(result.get("failed")).isEqualTo("0");
+        assertThat(result.get("still_open")).isEqualTo("200");
     }
 }
