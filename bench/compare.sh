@@ -4,7 +4,8 @@
 #   bench/compare.sh [SECONDS] [SCENARIO_FILTER]
 #     SECONDS defaults to 10; SCENARIO_FILTER is a regex on scenario names (e.g. 'q1$').
 #     'connections' (only when the filter names it) holds CONNECTIONS idle connections (default
-#     19000) for HOLD seconds (default 60) and reports connect rate and RSS per connection.
+#     19000) for HOLD seconds (default 60) and reports connect rate and RSS per connection;
+#     IN_FLIGHT (default 1: one connect at a time) keeps that many connects under way at once.
 #     Needs mosquitto, taskset, bc, and built broker-app/target/tern.jar and bench/target/tern-bench.jar.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,8 +47,9 @@ scenarios=(
 )
 connections="${CONNECTIONS:-19000}"
 hold="${HOLD:-60}"
+in_flight="${IN_FLIGHT:-1}"
 if [[ "$filter" == *connections* ]]; then
-  scenarios+=("connections --connections $connections --hold $hold")
+  scenarios+=("connections --connections $connections --hold $hold --in-flight $in_flight")
 fi
 
 wait_port() {
@@ -120,10 +122,12 @@ done
 if grep -q "scenario=connections" "$work/results"; then
   t=$(grep "^tern scenario=connections" "$work/results"); m=$(grep "^mosquitto scenario=connections" "$work/results")
   echo
-  printf "%-12s %12s %12s %14s %14s %14s %14s\n" broker connections still_open connect_rate rss_before_kb rss_after_kb kb_per_conn
+  printf "%-12s %12s %10s %12s %14s %14s %14s %14s\n" broker connections in_flight still_open connect_rate \
+    rss_before_kb rss_after_kb kb_per_conn
   for line in "$t" "$m"; do
-    printf "%-12s %12s %12s %14s %14s %14s %14s\n" "${line%% *}" "$(field "$line" connections)" \
-      "$(field "$line" still_open)" "$(field "$line" connect_rate)" "$(field "$line" broker_rss_before_kb)" \
-      "$(field "$line" broker_rss_after_kb)" "$(field "$line" rss_per_connection_kb)"
+    printf "%-12s %12s %10s %12s %14s %14s %14s %14s\n" "${line%% *}" "$(field "$line" connections)" \
+      "$(field "$line" in_flight)" "$(field "$line" still_open)" "$(field "$line" connect_rate)" \
+      "$(field "$line" broker_rss_before_kb)" "$(field "$line" broker_rss_after_kb)" \
+      "$(field "$line" rss_per_connection_kb)"
   done
 fi
