@@ -5,11 +5,14 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.turbo.TurboFilter;
 import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.encoder.Encoder;
 import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
+import ch.qos.logback.core.spi.FilterReply;
 import io.tern.app.config.LoggingConfig;
 import org.slf4j.LoggerFactory;
+import org.slf4j.Marker;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -56,6 +59,34 @@ final class LoggingSetup {
             context.getLogger(name).setLevel(parsed);
             applied.put(name, parsed);
         });
+    }
+
+    /**
+     * Until closed, Tern's own lines below WARN are dropped: for the warm-up, whose throwaway
+     * listener and thousands of clients are not the operator's business (with the connection
+     * lines on, they were 20,000 lines at every start). Its summary is logged after.
+     */
+    Quiet quietBelowWarn() {
+        if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
+            return () -> { };
+        }
+        TurboFilter quiet = new TurboFilter() {
+            @Override
+            public FilterReply decide(Marker marker, Logger logger, Level level, String format, Object[] params,
+                                      Throwable t) {
+                return logger.getName().startsWith("io.tern.") && !level.isGreaterOrEqual(Level.WARN)
+                        ? FilterReply.DENY : FilterReply.NEUTRAL;
+            }
+        };
+        quiet.start();
+        context.addTurboFilter(quiet);
+        return () -> context.getTurboFilterList().remove(quiet);
+    }
+
+    /** Ends a {@link #quietBelowWarn} period. */
+    interface Quiet extends AutoCloseable {
+        @Override
+        void close();
     }
 
     private static boolean coversConnections(String logger) {

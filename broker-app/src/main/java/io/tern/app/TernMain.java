@@ -152,7 +152,10 @@ public final class TernMain {
             }
         });
         try {
-            WarmUp.Result warmUp = server.warmUp();
+            WarmUp.Result warmUp;
+            try (LoggingSetup.Quiet quiet = logging.quietBelowWarn()) {
+                warmUp = server.warmUp();
+            }
             log.info("warm_up_done messages={} connections={} millis={}", warmUp.messages(), warmUp.connections(),
                     warmUp.millis());
         } catch (RuntimeException e) {

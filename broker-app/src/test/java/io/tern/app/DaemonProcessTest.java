@@ -142,6 +142,38 @@ class DaemonProcessTest {
         assertThat(process.exitValue()).isZero();
     }
 
+    /**
+     * The warm-up's throwaway listener and clients log nothing (with the connection lines on they
+     * were 20,000 lines at every start); the real clients' lines come after it.
+     */
+    @Test
+    void theWarmUpIsSilentAndConnectionLinesFollowTheirLogger(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("tern.yaml");
+        Files.writeString(file, "listeners:\n  tcp: { host: 127.0.0.1, port: 0 }\n");
+        Process process = start(Map.of("TERN_SERVER_WARM_UP_MESSAGES", "500", "TERN_SERVER_WARM_UP_CONNECTIONS", "100",
+                "TERN_LOGGING_LEVELS", "{ROOT: info, io.netty: warn, io.tern.connections: info}"), "--config",
+                file.toString());
+        java.util.concurrent.BlockingQueue<String> lines = linesOf(process);
+        List<String> startUp = new java.util.ArrayList<>();
+        String line;
+        do {
+            line = awaitLine(lines, "");
+            startUp.add(line);
+        } while (!line.contains("broker_started"));
+        assertThat(startUp).filteredOn(l -> l.contains("warm_up_done")).hasSize(1);
+        assertThat(startUp).filteredOn(l -> l.contains("listener_started")).hasSize(1); // the real one only
+        assertThat(startUp).noneMatch(l -> l.contains("client_connected") || l.contains("client_disconnected"));
+        int port = Daemons.boundPort(new java.util.concurrent.LinkedBlockingQueue<>(startUp));
+        Mqtt5BlockingClient client = MqttClient.builder().useMqttVersion5().identifier("seen")
+                .serverHost("127.0.0.1").serverPort(port).buildBlocking();
+        client.connect();
+        assertThat(awaitLine(lines, "client_connected")).contains("client_id=seen");
+        client.disconnect();
+        assertThat(awaitLine(lines, "client_disconnected")).contains("client_id=seen").contains("kind=normal");
+        process.toHandle().destroy();
+        assertThat(process.waitFor(10, TimeUnit.SECONDS)).isTrue();
+    }
+
     @Test
     void sighupReloadsLoggingAndKeepsOldSettingsOnABadFile(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("tern.yaml");
