@@ -11,6 +11,7 @@ import ch.qos.logback.core.encoder.Encoder;
 import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
 import ch.qos.logback.core.spi.FilterReply;
 import io.tern.app.config.LoggingConfig;
+import io.tern.mqtt.MqttTail;
 import org.slf4j.LoggerFactory;
 import org.slf4j.Marker;
 
@@ -24,12 +25,6 @@ import java.util.Map;
  */
 final class LoggingSetup {
     private static final String PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level %logger{0} %msg%n";
-    /**
-     * client_connected and client_disconnected, one line per connection: off (WARN) unless a level
-     * is set on this logger or on one above it. A connection storm would otherwise flood the log,
-     * and each line costs the event loop a formatted event and a console write.
-     */
-    static final String CONNECTIONS_LOGGER = "io.tern.connections";
     private final Map<String, Level> applied = new HashMap<>();
     /** The root logger's level before any {@code logging.levels} entry changed it. */
     private Level rootBefore;
@@ -47,12 +42,17 @@ final class LoggingSetup {
             rootBefore = root.getLevel();
         }
         // The root logger cannot inherit: it goes back to its own first level instead.
-        applied.forEach((name, level) -> context.getLogger(name).setLevel(
-                context.getLogger(name) == root ? rootBefore : null));
+        applied.forEach((name, level) -> {
+            Logger logger = context.getLogger(name);
+            logger.setLevel(logger == root ? rootBefore : null);
+        });
         applied.clear();
+        // The per-connection lines: off (WARN) unless a level is set on their logger or one above
+        // it. A connection storm would otherwise flood the log, and each line costs the event loop
+        // a formatted event and a console write.
         if (!ownFile && logging.levels().keySet().stream().noneMatch(LoggingSetup::coversConnections)) {
-            context.getLogger(CONNECTIONS_LOGGER).setLevel(Level.WARN);
-            applied.put(CONNECTIONS_LOGGER, Level.WARN);
+            context.getLogger(MqttTail.CONNECTIONS_LOGGER).setLevel(Level.WARN);
+            applied.put(MqttTail.CONNECTIONS_LOGGER, Level.WARN);
         }
         logging.levels().forEach((name, level) -> {
             Level parsed = Level.toLevel(level.toUpperCase(java.util.Locale.ROOT));
@@ -90,8 +90,9 @@ final class LoggingSetup {
     }
 
     private static boolean coversConnections(String logger) {
-        return logger.equalsIgnoreCase(org.slf4j.Logger.ROOT_LOGGER_NAME) || logger.equals(CONNECTIONS_LOGGER)
-                || CONNECTIONS_LOGGER.startsWith(logger + ".");
+        String connections = MqttTail.CONNECTIONS_LOGGER;
+        return logger.equalsIgnoreCase(org.slf4j.Logger.ROOT_LOGGER_NAME) || logger.equals(connections)
+                || connections.startsWith(logger + ".");
     }
 
     /** An operator's own logback file (-Dlogback.configurationFile) keeps its appenders. */

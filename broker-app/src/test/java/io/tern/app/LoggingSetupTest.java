@@ -3,6 +3,7 @@ package io.tern.app;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import io.tern.app.config.LoggingConfig;
+import io.tern.mqtt.MqttTail;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
@@ -23,7 +24,7 @@ class LoggingSetupTest {
     void connectionLinesAreOffByDefault() {
         setup.apply(new LoggingConfig(LoggingConfig.LogFormat.TEXT, Map.of()));
 
-        assertThat(effectiveLevel(LoggingSetup.CONNECTIONS_LOGGER)).isEqualTo(Level.WARN);
+        assertThat(effectiveLevel(MqttTail.CONNECTIONS_LOGGER)).isEqualTo(Level.WARN);
     }
 
     /** A SIGHUP that drops a ROOT level must not fail: the root logger cannot inherit. */
@@ -41,20 +42,20 @@ class LoggingSetupTest {
     @Test
     void aLevelOnTheConnectionsLoggerOrAboveItTurnsThemOn() {
         setup.apply(new LoggingConfig(LoggingConfig.LogFormat.TEXT, Map.of("io.tern.connections", "info")));
-        assertThat(effectiveLevel(LoggingSetup.CONNECTIONS_LOGGER)).isEqualTo(Level.INFO);
+        assertThat(effectiveLevel(MqttTail.CONNECTIONS_LOGGER)).isEqualTo(Level.INFO);
 
         setup.apply(new LoggingConfig(LoggingConfig.LogFormat.TEXT, Map.of("io.tern", "debug")));
-        assertThat(effectiveLevel(LoggingSetup.CONNECTIONS_LOGGER)).isEqualTo(Level.DEBUG);
+        assertThat(effectiveLevel(MqttTail.CONNECTIONS_LOGGER)).isEqualTo(Level.DEBUG);
 
         setup.apply(new LoggingConfig(LoggingConfig.LogFormat.TEXT, Map.of("ROOT", "info")));
-        assertThat(effectiveLevel(LoggingSetup.CONNECTIONS_LOGGER)).isEqualTo(Level.INFO);
+        assertThat(effectiveLevel(MqttTail.CONNECTIONS_LOGGER)).isEqualTo(Level.INFO);
     }
 
     @Test
     void aLoggerThatOnlySharesAPrefixDoesNot() {
         setup.apply(new LoggingConfig(LoggingConfig.LogFormat.TEXT, Map.of("io.tern.conn", "info")));
 
-        assertThat(effectiveLevel(LoggingSetup.CONNECTIONS_LOGGER)).isEqualTo(Level.WARN);
+        assertThat(effectiveLevel(MqttTail.CONNECTIONS_LOGGER)).isEqualTo(Level.WARN);
     }
 
     @Test
@@ -62,7 +63,7 @@ class LoggingSetupTest {
         setup.apply(new LoggingConfig(LoggingConfig.LogFormat.TEXT, Map.of("io.tern.connections", "info")));
         setup.apply(new LoggingConfig(LoggingConfig.LogFormat.TEXT, Map.of("io.tern.mqtt", "debug")));
 
-        assertThat(effectiveLevel(LoggingSetup.CONNECTIONS_LOGGER)).isEqualTo(Level.WARN);
+        assertThat(effectiveLevel(MqttTail.CONNECTIONS_LOGGER)).isEqualTo(Level.WARN);
     }
 
     private static Level effectiveLevel(String logger) {

@@ -75,7 +75,7 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
      * unless configured (docs/operations.md). On, they cost about 2.3 KB of garbage and a console
      * write on the event loop per connect: a reconnect storm of 100,000 clients is 200,000 lines.
      */
-    private static final Logger CONNECTIONS = LoggerFactory.getLogger("io.tern.connections");
+    private static final Logger CONNECTIONS = LoggerFactory.getLogger(MqttTail.CONNECTIONS_LOGGER);
     private static final AttributeKey<MqttVersion> CODEC_VERSION = AttributeKey.valueOf("NETTY_CODEC_MQTT_VERSION");
     /** v3 CONNACK "unacceptable protocol version", written raw: the codec has no version yet. */
     private static final byte[] CONNACK_UNACCEPTABLE_PROTOCOL = {0x20, 0x02, 0x00, 0x01};

@@ -12,6 +12,11 @@ import io.tern.core.Broker;
  */
 public final class MqttTail {
     /**
+     * The logger of client_connected and client_disconnected, one line per connection; the daemon
+     * turns it off unless configured (docs/operations.md).
+     */
+    public static final String CONNECTIONS_LOGGER = "io.tern.connections";
+    /**
      * The client's address as a transport knows it better than the socket does (a WebSocket
      * behind a trusted proxy sets it from X-Forwarded-For); used for logs and credentials.
      */

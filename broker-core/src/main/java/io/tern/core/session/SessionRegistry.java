@@ -22,19 +22,18 @@ public final class SessionRegistry {
     public void attach(ConnectRequest request, String username) {
         // get, then putIfAbsent: a capturing computeIfAbsent would allocate its lambda and a result
         // holder on every connect. A lost race makes one Session that is dropped unused.
-        Session session = sessions.get(request.clientId());
-        boolean isNew = false;
-        if (session == null) {
-            Session fresh = new Session(request.clientId(), services, request.connection().executor());
-            session = sessions.putIfAbsent(request.clientId(), fresh);
-            if (session == null) {
-                session = fresh;
-                isNew = true;
-            }
+        Session existing = sessions.get(request.clientId());
+        if (existing != null) {
+            beginAttach(existing, request, username, false);
+            return;
         }
-        Session target = session;
-        boolean created = isNew;
-        target.execute(() -> target.beginAttach(request, username, created));
+        Session fresh = new Session(request.clientId(), services, request.connection().executor());
+        Session raced = sessions.putIfAbsent(request.clientId(), fresh);
+        beginAttach(raced != null ? raced : fresh, request, username, raced == null);
+    }
+
+    private static void beginAttach(Session session, ConnectRequest request, String username, boolean created) {
+        session.execute(() -> session.beginAttach(request, username, created));
     }
 
     /** Registers a session restored from storage; it starts offline. */
