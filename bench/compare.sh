@@ -6,6 +6,9 @@
 #     'connections' (only when the filter names it) holds CONNECTIONS idle connections (default
 #     19000) for HOLD seconds (default 60) and reports connect rate and RSS per connection;
 #     IN_FLIGHT (default 1: one connect at a time) keeps that many connects under way at once.
+#     Before each latency run the generator runs the same scenario for 10 s against a scratch
+#     Mosquitto (port 18835), so its own JIT does not stall the measured run (GENERATOR_WARM_UP=0:
+#     measure with a cold generator, as before).
 #     Needs mosquitto, taskset, bc, and built broker-app/target/tern.jar and bench/target/tern-bench.jar.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,11 +16,14 @@ seconds="${1:-10}"
 filter="${2:-.}"
 tern_port=18833
 mosq_port=18834
+scratch_port=18835
+generator_warm_up="${GENERATOR_WARM_UP:-1}"
 tern_jar="broker-app/target/tern.jar"
 bench_jar="bench/target/tern-bench.jar"
 work=$(mktemp -d)
-trap 'kill "$broker_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'kill "$broker_pid" $scratch_pid 2>/dev/null || true; rm -rf "$work"' EXIT
 broker_pid=""
+scratch_pid=""
 
 cat > "$work/tern.yaml" <<YAML
 listeners:
@@ -29,8 +35,9 @@ logging: { levels: { io.tern: warn } }
 # The default durable store; the scenarios' clean sessions never write to it.
 storage: { type: rocksdb, dir: $work/data }
 YAML
-cat > "$work/mosquitto.conf" <<CONF
-listener $mosq_port 127.0.0.1
+write_mosquitto_conf() { # PORT FILE
+  cat > "$2" <<CONF
+listener $1 127.0.0.1
 allow_anonymous true
 persistence false
 max_queued_messages 100000
@@ -38,6 +45,9 @@ max_inflight_messages 20
 set_tcp_nodelay true
 log_dest none
 CONF
+}
+write_mosquitto_conf "$mosq_port" "$work/mosquitto.conf"
+write_mosquitto_conf "$scratch_port" "$work/scratch.conf"
 
 scenarios=(
   "fanin --qos 0" "fanin --qos 1"
@@ -91,11 +101,20 @@ stop_broker() {
 # over from one scenario to the next, and both brokers run it minutes apart at most.
 for scenario in "${scenarios[@]}"; do
   scenario_name "$scenario" | grep -Eq "$filter" || continue
+  warm_up=()
+  if [[ "$scenario" == latency* && "$generator_warm_up" != 0 ]]; then
+    if [[ -z "$scratch_pid" ]]; then # the generator's warm-up partner, idle while a broker is measured
+      taskset -c 0 mosquitto -c "$work/scratch.conf" >> "$work/scratch.log" 2>&1 &
+      scratch_pid=$!
+      wait_port "$scratch_port"
+    fi
+    warm_up=(--warm-up-port "$scratch_port" --warm-up-seconds 10)
+  fi
   for broker in tern mosquitto; do
     start_broker "$broker"
     # shellcheck disable=SC2086
     line=$(taskset -c 1 java -Dio.netty.leakDetection.level=disabled -jar "$bench_jar" --port "$port" \
-      --scenario $scenario --duration "$seconds" --broker-pid "$broker_pid" 2>/dev/null)
+      --scenario $scenario --duration "$seconds" --broker-pid "$broker_pid" "${warm_up[@]}" 2>/dev/null)
     peak=$(awk '/VmHWM/ {print $2}' "/proc/$broker_pid/status")
     stop_broker
     echo "$broker $line peak_rss_kb=$peak" | tee -a "$work/results"

@@ -2,6 +2,7 @@ package io.tern.bench;
 
 import io.tern.app.TernServer;
 import io.tern.app.config.ConfigLoader;
+import io.micrometer.core.instrument.Counter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -20,7 +21,7 @@ class LoadGeneratorSmokeTest {
     @BeforeEach
     void start() throws Exception {
         server = new TernServer(new ConfigLoader().parse(
-                "listeners: { tcp: { host: 127.0.0.1, port: 0 } }\nserver: { sys_interval_seconds: 0 }\n", "bench"));
+                "listeners: { tcp: { host: 127.0.0.1, port: 0 } }\nserver: { sys_interval_seconds: 0 }\nstorage: { type: memory }\n", "bench"));
         server.start();
     }
 
@@ -82,5 +83,27 @@ class LoadGeneratorSmokeTest {
         assertThat(result.get("in_flight")).isEqualTo("32");
         assertThat(result.get("failed")).isEqualTo("0");
         assertThat(result.get("still_open")).isEqualTo("200");
+    }
+
+    @Test
+    void theGeneratorWarmsUpOnAnotherBrokerFirst() throws Exception {
+        TernServer scratch = new TernServer(new ConfigLoader().parse(
+                "listeners: { tcp: { host: 127.0.0.1, port: 0 } }\nserver: { sys_interval_seconds: 0 }\nstorage: { type: memory }\n", "scratch"));
+        scratch.start();
+        try {
+            Map<String, String> result = run("scenario", "latency", "qos", "1", "rate", "500",
+                    "warm-up-port", Integer.toString(scratch.tcpAddress().getPort()), "warm-up-seconds", "1");
+            // The warm-up's messages went to the scratch broker and are not in the summary.
+            assertThat(received(scratch)).isPositive();
+            assertThat(received(server)).isEqualTo(Double.parseDouble(result.get("received")));
+            assertThat(result.get("lost")).isEqualTo("0");
+        } finally {
+            scratch.close();
+        }
+    }
+
+    private static double received(TernServer broker) {
+        return broker.meterRegistry().find("tern.messages.received").counters().stream()
+                .mapToDouble(Counter::count).sum();
     }
 }
