@@ -32,26 +32,36 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The message part of the warm-up: four subscribers (v3.1.1 and v5, exact and wildcard filters,
- * every QoS downgrade) and two publishers, in batches, then one message at a time.
+ * every QoS downgrade) and two publishers, in batches, then one message at a time. Now and then a
+ * wildcard subscriber is replaced by a new session, as real subscribers come and go.
  */
 final class MessageWarmUp implements AutoCloseable {
     private static final String TOPIC = "tern/warm-up/";
     /** Messages in flight at once: below any Receive Maximum the tail could be configured with. */
     private static final int BATCH = 8;
+    /** Batches (or paced messages) between two renewals of a subscriber. */
+    private static final int RENEW_EVERY = 64;
 
     private final List<Channel> channels = new ArrayList<>();
     private final Semaphore received = new Semaphore(0);
+    private final EventLoops loops;
+    private final InetSocketAddress address;
     private final Channel publisher3;
     private final Channel publisher5;
+    /** The wildcard subscribers, replaced by fresh sessions now and then ({@link #renewSubscriber}). */
+    private Channel wildcard3;
+    private Channel wildcard5;
     private final ByteBuf payload = Unpooled.directBuffer(64).writeZero(64);
     private int packetId;
     private long sent;
 
     MessageWarmUp(EventLoops loops, InetSocketAddress address) throws InterruptedException {
+        this.loops = loops;
+        this.address = address;
         // Wildcard and exact filters, every QoS downgrade: branches real traffic will take, so
         // it does not throw away code compiled without them.
-        Channel wildcard3 = connect(loops, address, "warm-up-subscriber-a", MqttVersion.MQTT_3_1_1, received);
-        Channel wildcard5 = connect(loops, address, "warm-up-subscriber-b", MqttVersion.MQTT_5, received);
+        wildcard3 = connect(loops, address, "warm-up-subscriber-a", MqttVersion.MQTT_3_1_1, received);
+        wildcard5 = connect(loops, address, "warm-up-subscriber-b", MqttVersion.MQTT_5, received);
         Channel exact3 = connect(loops, address, "warm-up-subscriber-c", MqttVersion.MQTT_3_1_1, received);
         Channel exact5 = connect(loops, address, "warm-up-subscriber-d", MqttVersion.MQTT_5, received);
         publisher3 = connect(loops, address, "warm-up-publisher-3", MqttVersion.MQTT_3_1_1, null);
@@ -82,8 +92,33 @@ final class MessageWarmUp implements AutoCloseable {
 
     private void publishAll(long count, int batch, long deadlineNanos) throws InterruptedException {
         long end = sent + count;
+        long published = 0;
         while (sent < end && System.nanoTime() < deadlineNanos) {
             publish((int) Math.min(batch, end - sent));
+            if (++published % RENEW_EVERY == 0) {
+                renewSubscriber(published / RENEW_EVERY % 2 == 0);
+            }
+        }
+    }
+
+    /**
+     * Replaces a wildcard subscriber by a new client with a new session, between two batches (no
+     * delivery is under way). Real subscribers arrive all the time; with the same four sessions
+     * for the whole warm-up, the compiled delivery path had never seen a session's first QoS 1
+     * delivery, and the first real subscriber's threw it away ({@code Outbox.writableInflight},
+     * seen with -XX:+LogCompilation), as did the first close awaited from another thread.
+     */
+    private void renewSubscriber(boolean v5) throws InterruptedException {
+        Channel old = v5 ? wildcard5 : wildcard3;
+        old.close().awaitUninterruptibly(1_000);
+        channels.remove(old);
+        Channel renewed = connect(loops, address, v5 ? "warm-up-subscriber-b" : "warm-up-subscriber-a",
+                v5 ? MqttVersion.MQTT_5 : MqttVersion.MQTT_3_1_1, received);
+        subscribe(renewed, v5 ? TOPIC + "#" : TOPIC + "+", v5 ? MqttQoS.AT_LEAST_ONCE : MqttQoS.EXACTLY_ONCE);
+        if (v5) {
+            wildcard5 = renewed;
+        } else {
+            wildcard3 = renewed;
         }
     }
 
