@@ -70,17 +70,25 @@ final class LoggingSetup {
         if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
             return () -> { };
         }
-        TurboFilter quiet = new TurboFilter() {
-            @Override
-            public FilterReply decide(Marker marker, Logger logger, Level level, String format, Object[] params,
-                                      Throwable t) {
-                return logger.getName().startsWith("io.tern.") && !level.isGreaterOrEqual(Level.WARN)
-                        ? FilterReply.DENY : FilterReply.NEUTRAL;
-            }
-        };
+        QuietFilter quiet = new QuietFilter();
         quiet.start();
         context.addTurboFilter(quiet);
-        return () -> context.getTurboFilterList().remove(quiet);
+        // Switched off rather than removed: logback consults its turbo filter list on every log
+        // call, and code the JIT compiled while the list held one filter was thrown away at the
+        // first log call with an empty list (-XX:+LogCompilation), as the first clients came.
+        return () -> quiet.active = false;
+    }
+
+    /** Denies {@code io.tern.*} events below WARN while active. */
+    private static final class QuietFilter extends TurboFilter {
+        private volatile boolean active = true;
+
+        @Override
+        public FilterReply decide(Marker marker, Logger logger, Level level, String format, Object[] params,
+                                  Throwable t) {
+            return active && logger.getName().startsWith("io.tern.") && !level.isGreaterOrEqual(Level.WARN)
+                    ? FilterReply.DENY : FilterReply.NEUTRAL;
+        }
     }
 
     /** Ends a {@link #quietBelowWarn} period. */
