@@ -37,7 +37,7 @@ import java.util.concurrent.TimeUnit;
  * total rate), connections (C idle connections). Prints one summary line of key=value pairs.
  *
  * <pre>java -jar bench/target/tern-bench.jar --port 1883 --scenario fanin --qos 1 --duration 10 [--broker-pid PID]
- *     [--persistent true] [--warm-up-port PORT [--warm-up-seconds 10]]</pre>
+ *     [--persistent true] [--warm-up-port PORT [--warm-up-seconds 10]] [--latency-log FILE]</pre>
  * {@code --persistent true} gives subscribers persistent sessions (clean session 0), so a
  * durable broker stores every QoS 1/2 message for them before acknowledging it.
  */
@@ -72,6 +72,7 @@ public final class LoadGenerator {
             Map<String, String> warmUp = new HashMap<>(options);
             warmUp.remove("warm-up-port");
             warmUp.remove("broker-pid");
+            warmUp.remove("latency-log");
             warmUp.put("port", warmUpPort);
             warmUp.put("duration", options.getOrDefault("warm-up-seconds", "10"));
             runOnce(warmUp);
@@ -174,6 +175,15 @@ public final class LoadGenerator {
             publisher.configurePublisher("bench/" + run + "/" + i, qos, window, payload, i);
             publishers.add(publisher);
         }
+        String latencyLog = options.get("latency-log");
+        if (latencyLog != null) {
+            for (BenchClient subscriber : subscribers) {
+                onLoop(subscriber, () -> {
+                    subscriber.receipts.keepLatencies();
+                    return null;
+                });
+            }
+        }
         long cpuBefore = brokerCpuTicks();
         long start = System.nanoTime();
         ScheduledExecutorService ticker = null;
@@ -226,6 +236,9 @@ public final class LoadGenerator {
             duplicates += counts[2];
             outOfOrder += counts[3];
         }
+        if (latencyLog != null) {
+            writeLatencyLog(Path.of(latencyLog), subscribers, start);
+        }
         for (BenchClient client : publishers) {
             client.channel().close();
         }
@@ -258,6 +271,22 @@ public final class LoadGenerator {
             Thread.sleep(1000);
         }
         return last;
+    }
+
+    /**
+     * Every message's latency, for looking into a percentile: when in the run the slow ones were
+     * sent (after the run's start, µs) and how slow (µs), one message per line.
+     */
+    private static void writeLatencyLog(Path file, List<BenchClient> subscribers, long startNanos) throws Exception {
+        try (java.io.PrintWriter out = new java.io.PrintWriter(Files.newBufferedWriter(file))) {
+            out.println("# sent_after_start_us latency_us");
+            for (BenchClient subscriber : subscribers) {
+                onLoop(subscriber, () -> {
+                    subscriber.receipts.writeLatencies(out, startNanos);
+                    return null;
+                });
+            }
+        }
     }
 
     private static <T> T onLoop(BenchClient client, java.util.concurrent.Callable<T> read) throws Exception {

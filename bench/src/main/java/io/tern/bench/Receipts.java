@@ -19,6 +19,10 @@ final class Receipts {
     long received;
     long duplicates;
     long outOfOrder;
+    /** Send time and latency (ns) of each message, in arrival order, once {@link #keepLatencies} is called. */
+    private long[] sentAt;
+    private long[] latencies;
+    private int kept;
 
     void accept(ByteBuf payload) {
         long now = System.nanoTime();
@@ -40,7 +44,28 @@ final class Receipts {
         } else {
             last.put(publisher, sequence);
         }
-        latencyMicros.recordValue(Math.max(0, Math.min((now - Payloads.sentAt(payload)) / 1000, 59_999_999L)));
+        long sent = Payloads.sentAt(payload);
+        latencyMicros.recordValue(Math.max(0, Math.min((now - sent) / 1000, 59_999_999L)));
+        if (sentAt != null) {
+            if (kept == sentAt.length) {
+                sentAt = java.util.Arrays.copyOf(sentAt, kept * 2);
+                latencies = java.util.Arrays.copyOf(latencies, kept * 2);
+            }
+            sentAt[kept] = sent;
+            latencies[kept++] = now - sent;
+        }
+    }
+
+    void keepLatencies() {
+        sentAt = new long[1 << 14];
+        latencies = new long[1 << 14];
+    }
+
+    /** One line per kept message: its send time after {@code originNanos} and its latency, in µs. */
+    void writeLatencies(java.io.PrintWriter out, long originNanos) {
+        for (int i = 0; i < kept; i++) {
+            out.println((sentAt[i] - originNanos) / 1000 + " " + latencies[i] / 1000);
+        }
     }
 
     /** Distinct messages received from {@code publisher}. */

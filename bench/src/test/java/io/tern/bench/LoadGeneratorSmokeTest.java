@@ -6,8 +6,12 @@ import io.micrometer.core.instrument.Counter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -105,5 +109,20 @@ class LoadGeneratorSmokeTest {
     private static double received(TernServer broker) {
         return broker.meterRegistry().find("tern.messages.received").counters().stream()
                 .mapToDouble(Counter::count).sum();
+    }
+
+    @Test
+    void theLatencyLogHasOneLinePerMessage(@TempDir Path dir) throws Exception {
+        Path log = dir.resolve("latency.txt");
+        Map<String, String> result = run("scenario", "latency", "qos", "1", "rate", "200",
+                "latency-log", log.toString());
+        List<String> lines = Files.readAllLines(log);
+        assertThat(lines.get(0)).startsWith("#");
+        assertThat(lines).hasSize(Integer.parseInt(result.get("received")) + 1);
+        for (String line : lines.subList(1, lines.size())) {
+            String[] fields = line.split(" ");
+            assertThat(Long.parseLong(fields[0])).isBetween(0L, 2_000_000L); // sent in the 1 s run (µs)
+            assertThat(Long.parseLong(fields[1])).isNotNegative();
+        }
     }
 }
