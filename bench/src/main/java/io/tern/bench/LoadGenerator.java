@@ -279,7 +279,9 @@ public final class LoadGenerator {
      */
     private static void writeLatencyLog(Path file, List<BenchClient> subscribers, long startNanos) throws Exception {
         try (java.io.PrintWriter out = new java.io.PrintWriter(Files.newBufferedWriter(file))) {
-            out.println("# sent_after_start_us latency_us");
+            // The start as wall-clock time, to line the log up with the broker's (GC, JIT) logs.
+            long startEpochMillis = System.currentTimeMillis() - (System.nanoTime() - startNanos) / 1_000_000;
+            out.println("# start_epoch_ms=" + startEpochMillis + " sent_after_start_us latency_us");
             for (BenchClient subscriber : subscribers) {
                 onLoop(subscriber, () -> {
                     subscriber.receipts.writeLatencies(out, startNanos);
