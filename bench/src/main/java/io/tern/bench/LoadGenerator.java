@@ -2,6 +2,7 @@ package io.tern.bench;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -18,6 +19,7 @@ import io.netty.handler.codec.mqtt.MqttEncoder;
 import org.HdrHistogram.Histogram;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,7 +31,9 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * MQTT load generator on Netty's codec. Scenarios: fanin (P publishers, one wildcard subscriber),
@@ -128,7 +132,7 @@ public final class LoadGenerator {
                     }
                 });
         InetSocketAddress remote = new InetSocketAddress(options.getOrDefault("host", "127.0.0.1"), intOption("port", 1883));
-        io.netty.channel.ChannelFuture connecting;
+        ChannelFuture connecting;
         if (localHost != null) {
             if (epoll) {
                 // Let connect() pick the source port: with bind() picking it, each connect scans the
@@ -278,7 +282,7 @@ public final class LoadGenerator {
      * sent (after the run's start, µs) and how slow (µs), one message per line.
      */
     private static void writeLatencyLog(Path file, List<BenchClient> subscribers, long startNanos) throws Exception {
-        try (java.io.PrintWriter out = new java.io.PrintWriter(Files.newBufferedWriter(file))) {
+        try (PrintWriter out = new PrintWriter(Files.newBufferedWriter(file))) {
             // The start as wall-clock time, to line the log up with the broker's (GC, JIT) logs.
             long startEpochMillis = System.currentTimeMillis() - (System.nanoTime() - startNanos) / 1_000_000;
             out.println("# start_epoch_ms=" + startEpochMillis + " sent_after_start_us latency_us");
@@ -315,8 +319,8 @@ public final class LoadGenerator {
         long rssBefore = brokerRssKb();
         long start = System.nanoTime();
         List<BenchClient> clients = new ArrayList<>(count);
-        java.util.concurrent.Semaphore window = new java.util.concurrent.Semaphore(inFlight);
-        java.util.concurrent.atomic.AtomicInteger failed = new java.util.concurrent.atomic.AtomicInteger();
+        Semaphore window = new Semaphore(inFlight);
+        AtomicInteger failed = new AtomicInteger();
         for (int i = 0; i < count; i++) {
             if (!window.tryAcquire(10, TimeUnit.SECONDS)) {
                 throw new IllegalStateException("no CONNACK for 10 s with " + inFlight + " connects under way");

@@ -3,6 +3,8 @@ package io.tern.bench;
 import io.netty.buffer.ByteBuf;
 import org.HdrHistogram.Histogram;
 
+import java.io.PrintWriter;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.HashMap;
 import java.util.Map;
@@ -48,8 +50,8 @@ final class Receipts {
         latencyMicros.recordValue(Math.max(0, Math.min((now - sent) / 1000, 59_999_999L)));
         if (sentAt != null) {
             if (kept == sentAt.length) {
-                sentAt = java.util.Arrays.copyOf(sentAt, kept * 2);
-                latencies = java.util.Arrays.copyOf(latencies, kept * 2);
+                sentAt = Arrays.copyOf(sentAt, kept * 2);
+                latencies = Arrays.copyOf(latencies, kept * 2);
             }
             sentAt[kept] = sent;
             latencies[kept++] = now - sent;
@@ -62,7 +64,7 @@ final class Receipts {
     }
 
     /** One line per kept message: its send time after {@code originNanos} and its latency, in µs. */
-    void writeLatencies(java.io.PrintWriter out, long originNanos) {
+    void writeLatencies(PrintWriter out, long originNanos) {
         for (int i = 0; i < kept; i++) {
             out.println((sentAt[i] - originNanos) / 1000 + " " + latencies[i] / 1000);
         }

@@ -2,6 +2,7 @@ package io.tern.app;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.util.concurrent.EventExecutor;
 import io.tern.core.Broker;
 import io.tern.core.BrokerSettings;
 import io.tern.core.Clocks;
@@ -16,8 +17,6 @@ import io.tern.netty.ConnectionGate;
 import io.tern.netty.EventLoops;
 import io.tern.transport.tcp.TcpListener;
 import io.tern.transport.tcp.TcpSettings;
-
-import io.netty.util.concurrent.EventExecutor;
 
 import java.net.InetSocketAddress;
 import java.util.concurrent.ExecutionException;
@@ -113,7 +112,7 @@ final class WarmUp {
      * others, -XX:+LogCompilation) and compiled it again in the first seconds of real traffic, a
      * 15-25 ms compile on the loop's core each time: the slowest messages of a latency run
      * clustered right there. These wake-ups bring the loop back to compiled code before the
-     * listeners open; they take 0.1-0.3 s on one core.
+     * listeners open; they take about 1 s on one core.
      */
     private static void wakeLoops(EventLoops loops, long deadlineNanos) throws InterruptedException {
         Semaphore ran = new Semaphore(0);
