@@ -13,9 +13,13 @@ import io.netty.util.ReferenceCountUtil;
 import io.tern.netty.EventLoops;
 
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
+import java.util.function.IntFunction;
 
 /**
  * Connects, waits for CONNACK and leaves, over and over, so the accept, CONNECT, session set-up
@@ -30,10 +34,18 @@ import java.util.concurrent.atomic.AtomicInteger;
  * first real client's SUBSCRIBE threw the compiled publish path away. v3.1.1 and v5; clean and
  * persistent sessions; exact, {@code +} and {@code #} filters. A few connections at a time, so the
  * warm-up is quick but never a connection storm.
+ *
+ * <p>Then, with the messages done, {@link #hold} connects clients that stay, as a storm of real
+ * clients does: their first C2 compiles, on the event loop's core, had come with the first real
+ * storm (connect rate 10-20% below the warm broker's).
  */
 final class ConnectionWarmUp {
     /** Cycles in flight at once. */
     private static final int WINDOW = 8;
+    /** Connects between two looks at the JIT's backlog ({@link JitBacklog}). */
+    private static final int PACE_EVERY = 64;
+    /** The window a held connection frees when it is answered (or closed unanswered). */
+    private static final AttributeKey<Semaphore> WINDOW_SLOT = AttributeKey.valueOf("tern.warm-up.window");
     private static final AttributeKey<Boolean> ANSWERED = AttributeKey.valueOf("tern.warm-up.answered");
     /** The packets a polite client sends after CONNACK. */
     private static final AttributeKey<byte[]> AFTER_CONNACK = AttributeKey.valueOf("tern.warm-up.after-connack");
@@ -45,17 +57,10 @@ final class ConnectionWarmUp {
     /** Runs up to {@code cycles} cycles, stopping at {@code deadlineNanos}; returns how many completed. */
     static int run(EventLoops loops, InetSocketAddress address, int cycles, long deadlineNanos)
             throws InterruptedException {
-        Semaphore window = new Semaphore(WINDOW);
         AtomicInteger completed = new AtomicInteger();
-        Bootstrap polite = bootstrap(loops, false, completed);
-        Bootstrap abrupt = bootstrap(loops, true, completed);
-        int started = 0;
-        while (started < cycles) {
-            long left = deadlineNanos - System.nanoTime();
-            if (left <= 0 || !window.tryAcquire(left, TimeUnit.NANOSECONDS)) {
-                break;
-            }
-            int cycle = started++;
+        Bootstrap polite = bootstrap(loops, false, new Cycle(false, completed));
+        Bootstrap abrupt = bootstrap(loops, true, new Cycle(true, completed));
+        connectAll(address, cycles, deadlineNanos, cycle -> {
             // Every combination over 32 cycles: how it leaves (reset, plain close, visit, reset),
             // the version, and a persistent session for one in four.
             boolean reset = (cycle & 1) == 1;
@@ -64,20 +69,71 @@ final class ConnectionWarmUp {
             byte[] connect = RawPackets.connect(v5 ? 5 : 4, "warm-up-connection-" + cycle, cleanStart);
             Bootstrap bootstrap = reset ? abrupt
                     : polite.clone().attr(AFTER_CONNACK, cycle % 4 == 0 ? NOTHING : visit(cycle, v5));
-            bootstrap.connect(address).addListener((ChannelFutureListener) future -> {
+            return new Attempt(bootstrap, connect);
+        }, (channel, window) -> channel.closeFuture().addListener(closed -> window.release()));
+        return completed.get();
+    }
+
+    /**
+     * Connects {@code count} clients that stay (keep alive 60 s) until the last is in, then closes
+     * them all: what a connection storm does to the broker, and what the cycles never do. Returns
+     * how many were answered.
+     */
+    static int hold(EventLoops loops, InetSocketAddress address, int count, long deadlineNanos)
+            throws InterruptedException {
+        List<Channel> held = new ArrayList<>(count);
+        Stay stay = new Stay();
+        Bootstrap bootstrap = bootstrap(loops, false, stay);
+        connectAll(address, count, deadlineNanos,
+                i -> new Attempt(bootstrap, RawPackets.connect(i % 2 == 0 ? 4 : 5, "warm-up-held-" + i, true)),
+                (channel, window) -> {
+                    channel.attr(WINDOW_SLOT).set(window);
+                    synchronized (held) {
+                        held.add(channel);
+                    }
+                });
+        synchronized (held) {
+            for (Channel channel : held) {
+                channel.close().awaitUninterruptibly(1_000);
+            }
+        }
+        return stay.answered.get();
+    }
+
+    /** A connect to make: how, and the CONNECT packet to send. */
+    private record Attempt(Bootstrap bootstrap, byte[] connect) {
+    }
+
+    /**
+     * Makes {@code count} connects, {@link #WINDOW} at a time, pausing for the JIT now and then
+     * ({@link JitBacklog}); {@code connected} decides when each frees its place in the window. Waits
+     * for the last ones, so none outlives the throwaway broker.
+     */
+    private static void connectAll(InetSocketAddress address, int count, long deadlineNanos,
+                                   IntFunction<Attempt> attempts, BiConsumer<Channel, Semaphore> connected)
+            throws InterruptedException {
+        Semaphore window = new Semaphore(WINDOW);
+        for (int i = 0; i < count; i++) {
+            long left = deadlineNanos - System.nanoTime();
+            if (left <= 0 || !window.tryAcquire(left, TimeUnit.NANOSECONDS)) {
+                break;
+            }
+            if (i % PACE_EVERY == PACE_EVERY - 1) {
+                JitBacklog.pace(deadlineNanos);
+            }
+            Attempt attempt = attempts.apply(i);
+            attempt.bootstrap().connect(address).addListener((ChannelFutureListener) future -> {
                 if (!future.isSuccess()) {
                     window.release();
                     return;
                 }
                 Channel channel = future.channel();
-                channel.closeFuture().addListener(closed -> window.release());
-                channel.writeAndFlush(Unpooled.wrappedBuffer(connect), channel.voidPromise());
+                connected.accept(channel, window);
+                channel.writeAndFlush(Unpooled.wrappedBuffer(attempt.connect()), channel.voidPromise());
             });
         }
-        // Wait for the cycles still in flight, so none outlives the throwaway broker.
         long left = Math.max(0, deadlineNanos - System.nanoTime()) + TimeUnit.SECONDS.toNanos(1);
         window.tryAcquire(WINDOW, left, TimeUnit.NANOSECONDS);
-        return completed.get();
     }
 
     /** What a polite client does once connected: subscribe, publish, ping, unsubscribe, leave. */
@@ -95,10 +151,10 @@ final class ConnectionWarmUp {
                 RawPackets.DISCONNECT);
     }
 
-    private static Bootstrap bootstrap(EventLoops loops, boolean reset, AtomicInteger completed) {
+    private static Bootstrap bootstrap(EventLoops loops, boolean reset, ChannelHandler handler) {
         Bootstrap bootstrap = new Bootstrap().group(loops.workers()).channel(loops.clientChannelType())
                 .option(ChannelOption.TCP_NODELAY, true)
-                .handler(new Cycle(reset, completed));
+                .handler(handler);
         if (reset) {
             bootstrap.option(ChannelOption.SO_LINGER, 0);
         }
@@ -134,6 +190,29 @@ final class ConnectionWarmUp {
                 ctx.writeAndFlush(Unpooled.wrappedBuffer(after))
                         .addListener(ChannelFutureListener.CLOSE);
             }
+        }
+    }
+
+    /** Keeps the connection; frees its place in the window at CONNACK, or at close without one. */
+    @ChannelHandler.Sharable
+    private static final class Stay extends ChannelInboundHandlerAdapter {
+        private final AtomicInteger answered = new AtomicInteger();
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ReferenceCountUtil.release(msg);
+            if (ctx.channel().attr(ANSWERED).getAndSet(Boolean.TRUE) == null) {
+                answered.incrementAndGet();
+                ctx.channel().attr(WINDOW_SLOT).get().release();
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            if (ctx.channel().attr(ANSWERED).getAndSet(Boolean.TRUE) == null) {
+                ctx.channel().attr(WINDOW_SLOT).get().release();
+            }
+            ctx.fireChannelInactive();
         }
     }
 }

@@ -41,6 +41,8 @@ final class MessageWarmUp implements AutoCloseable {
     private static final int BATCH = 8;
     /** Batches (or paced messages) between two renewals of a subscriber. */
     private static final int RENEW_EVERY = 64;
+    /** Batches (or paced messages) between two looks at the JIT's backlog ({@link JitBacklog}). */
+    private static final int PACE_EVERY = 16;
 
     private final List<Channel> channels = new ArrayList<>();
     private final Semaphore received = new Semaphore(0);
@@ -95,7 +97,10 @@ final class MessageWarmUp implements AutoCloseable {
         long published = 0;
         while (sent < end && System.nanoTime() < deadlineNanos) {
             publish((int) Math.min(batch, end - sent));
-            if (++published % RENEW_EVERY == 0) {
+            if (++published % PACE_EVERY == 0) {
+                JitBacklog.pace(deadlineNanos);
+            }
+            if (published % RENEW_EVERY == 0) {
                 renewSubscriber(published / RENEW_EVERY % 2 == 0);
             }
         }
