@@ -151,6 +151,9 @@ public final class TernMain {
                 log.warn("config_reload_failed kept=previous error=\"{}\"", e.getMessage());
             }
         });
+        if (HeapRetention.keepGrownHeap()) {
+            log.info("jvm_heap_kept max_heap_free_ratio={}", HeapRetention.KEEP);
+        }
         try {
             WarmUp.Result warmUp;
             try (LoggingSetup.Quiet quiet = logging.quietBelowWarn()) {
