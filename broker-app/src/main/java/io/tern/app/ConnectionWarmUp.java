@@ -3,6 +3,7 @@ package io.tern.app;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -92,10 +93,14 @@ final class ConnectionWarmUp {
                         held.add(channel);
                     }
                 });
+        List<ChannelFuture> closing = new ArrayList<>(count);
         synchronized (held) {
             for (Channel channel : held) {
-                channel.close().awaitUninterruptibly(1_000);
+                closing.add(channel.close()); // all at once: one by one, each waits for a loop's turn
             }
+        }
+        for (ChannelFuture closed : closing) {
+            closed.awaitUninterruptibly(1_000);
         }
         return stay.answered.get();
     }
@@ -203,16 +208,24 @@ final class ConnectionWarmUp {
             ReferenceCountUtil.release(msg);
             if (ctx.channel().attr(ANSWERED).getAndSet(Boolean.TRUE) == null) {
                 answered.incrementAndGet();
-                ctx.channel().attr(WINDOW_SLOT).get().release();
+                freeSlot(ctx);
             }
         }
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
             if (ctx.channel().attr(ANSWERED).getAndSet(Boolean.TRUE) == null) {
-                ctx.channel().attr(WINDOW_SLOT).get().release();
+                freeSlot(ctx);
             }
             ctx.fireChannelInactive();
+        }
+
+        /** The slot is set when the connect succeeds, before the channel is active. */
+        private static void freeSlot(ChannelHandlerContext ctx) {
+            Semaphore slot = ctx.channel().attr(WINDOW_SLOT).get();
+            if (slot != null) {
+                slot.release();
+            }
         }
     }
 }
