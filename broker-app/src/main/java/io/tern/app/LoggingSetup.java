@@ -5,15 +5,12 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.classic.turbo.TurboFilter;
 import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.encoder.Encoder;
 import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
-import ch.qos.logback.core.spi.FilterReply;
 import io.tern.app.config.LoggingConfig;
 import io.tern.mqtt.MqttTail;
 import org.slf4j.LoggerFactory;
-import org.slf4j.Marker;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -24,6 +21,7 @@ import java.util.Map;
  * inheriting.
  */
 final class LoggingSetup {
+    private static final String TERN_LOGGERS = "io.tern";
     private static final String PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level %logger{0} %msg%n";
     private final Map<String, Level> applied = new HashMap<>();
     /** The root logger's level before any {@code logging.levels} entry changed it. */
@@ -65,30 +63,37 @@ final class LoggingSetup {
      * Until closed, Tern's own lines below WARN are dropped: for the warm-up, whose throwaway
      * listener and thousands of clients are not the operator's business (with the connection
      * lines on, they were 20,000 lines at every start). Its summary is logged after.
+     *
+     * <p>By raising levels, not with a turbo filter: logback asks its turbo filters on every log
+     * check, and checks the JIT compiled while a filter denied were thrown away at the first one
+     * after it (-XX:+LogCompilation: {@code unstable_if} in the filter while it stayed installed
+     * and switched off, in logback's {@code Logger.isInfoEnabled} when it let events through). A
+     * level is a field the compiled check reads; with no filter, the filter list is always empty.
      */
-    Quiet quietBelowWarn() {
+    synchronized Quiet quietBelowWarn() {
         if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
             return () -> { };
         }
-        QuietFilter quiet = new QuietFilter();
-        quiet.start();
-        context.addTurboFilter(quiet);
-        // Switched off rather than removed: logback consults its turbo filter list on every log
-        // call, and code the JIT compiled while the list held one filter was thrown away at the
-        // first log call with an empty list (-XX:+LogCompilation), as the first clients came.
-        return () -> quiet.active = false;
-    }
-
-    /** Denies {@code io.tern.*} events below WARN while active. */
-    private static final class QuietFilter extends TurboFilter {
-        private volatile boolean active = true;
-
-        @Override
-        public FilterReply decide(Marker marker, Logger logger, Level level, String format, Object[] params,
-                                  Throwable t) {
-            return active && logger.getName().startsWith("io.tern.") && !level.isGreaterOrEqual(Level.WARN)
-                    ? FilterReply.DENY : FilterReply.NEUTRAL;
+        Logger tern = context.getLogger(TERN_LOGGERS);
+        Map<Logger, Level> raised = new HashMap<>(); // the level each had, null for inherited
+        for (Logger logger : context.getLoggerList()) {
+            boolean ours = logger == tern || logger.getName().startsWith(TERN_LOGGERS + ".");
+            if (ours && (logger == tern || logger.getLevel() != null)
+                    && !logger.getEffectiveLevel().isGreaterOrEqual(Level.WARN)) {
+                raised.put(logger, logger.getLevel());
+                logger.setLevel(Level.WARN);
+            }
         }
+        return () -> {
+            synchronized (this) {
+                // A reload (SIGHUP) in between may have set a level of its own: that one stays.
+                raised.forEach((logger, level) -> {
+                    if (logger.getLevel() == Level.WARN) {
+                        logger.setLevel(level);
+                    }
+                });
+            }
+        };
     }
 
     /** Ends a {@link #quietBelowWarn} period. */
