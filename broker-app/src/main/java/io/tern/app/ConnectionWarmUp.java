@@ -19,7 +19,7 @@ import java.util.List;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import java.util.function.IntFunction;
 
 /**
@@ -45,8 +45,6 @@ final class ConnectionWarmUp {
     private static final int WINDOW = 8;
     /** Connects between two looks at the JIT's backlog ({@link JitBacklog}). */
     private static final int PACE_EVERY = 64;
-    /** The window a held connection frees when it is answered (or closed unanswered). */
-    private static final AttributeKey<Semaphore> WINDOW_SLOT = AttributeKey.valueOf("tern.warm-up.window");
     private static final AttributeKey<Boolean> ANSWERED = AttributeKey.valueOf("tern.warm-up.answered");
     /** The packets a polite client sends after CONNACK. */
     private static final AttributeKey<byte[]> AFTER_CONNACK = AttributeKey.valueOf("tern.warm-up.after-connack");
@@ -61,7 +59,8 @@ final class ConnectionWarmUp {
         AtomicInteger completed = new AtomicInteger();
         Bootstrap polite = bootstrap(loops, false, new Cycle(false, completed));
         Bootstrap abrupt = bootstrap(loops, true, new Cycle(true, completed));
-        connectAll(address, cycles, deadlineNanos, cycle -> {
+        Semaphore window = new Semaphore(WINDOW);
+        connectAll(address, window, cycles, deadlineNanos, cycle -> {
             // Every combination over 32 cycles: how it leaves (reset, plain close, visit, reset),
             // the version, and a persistent session for one in four.
             boolean reset = (cycle & 1) == 1;
@@ -71,7 +70,7 @@ final class ConnectionWarmUp {
             Bootstrap bootstrap = reset ? abrupt
                     : polite.clone().attr(AFTER_CONNACK, cycle % 4 == 0 ? NOTHING : visit(cycle, v5));
             return new Attempt(bootstrap, connect);
-        }, (channel, window) -> channel.closeFuture().addListener(closed -> window.release()));
+        }, channel -> channel.closeFuture().addListener(closed -> window.release()));
         return completed.get();
     }
 
@@ -83,12 +82,12 @@ final class ConnectionWarmUp {
     static int hold(EventLoops loops, InetSocketAddress address, int count, long deadlineNanos)
             throws InterruptedException {
         List<Channel> held = new ArrayList<>(count);
-        Stay stay = new Stay();
+        Semaphore window = new Semaphore(WINDOW);
+        Stay stay = new Stay(window);
         Bootstrap bootstrap = bootstrap(loops, false, stay);
-        connectAll(address, count, deadlineNanos,
+        connectAll(address, window, count, deadlineNanos,
                 i -> new Attempt(bootstrap, RawPackets.connect(i % 2 == 0 ? 4 : 5, "warm-up-held-" + i, true)),
-                (channel, window) -> {
-                    channel.attr(WINDOW_SLOT).set(window);
+                channel -> {
                     synchronized (held) {
                         held.add(channel);
                     }
@@ -110,14 +109,14 @@ final class ConnectionWarmUp {
     }
 
     /**
-     * Makes {@code count} connects, {@link #WINDOW} at a time, pausing for the JIT now and then
-     * ({@link JitBacklog}); {@code connected} decides when each frees its place in the window. Waits
-     * for the last ones, so none outlives the throwaway broker.
+     * Makes {@code count} connects, as many at a time as {@code window} ({@link #WINDOW}) allows,
+     * pausing for the JIT now and then ({@link JitBacklog}); the caller frees each place in the
+     * window ({@code connected}, or its handler). Waits for the last ones, so none outlives the
+     * throwaway broker.
      */
-    private static void connectAll(InetSocketAddress address, int count, long deadlineNanos,
-                                   IntFunction<Attempt> attempts, BiConsumer<Channel, Semaphore> connected)
+    private static void connectAll(InetSocketAddress address, Semaphore window, int count, long deadlineNanos,
+                                   IntFunction<Attempt> attempts, Consumer<Channel> connected)
             throws InterruptedException {
-        Semaphore window = new Semaphore(WINDOW);
         for (int i = 0; i < count; i++) {
             long left = deadlineNanos - System.nanoTime();
             if (left <= 0 || !window.tryAcquire(left, TimeUnit.NANOSECONDS)) {
@@ -133,7 +132,7 @@ final class ConnectionWarmUp {
                     return;
                 }
                 Channel channel = future.channel();
-                connected.accept(channel, window);
+                connected.accept(channel);
                 channel.writeAndFlush(Unpooled.wrappedBuffer(attempt.connect()), channel.voidPromise());
             });
         }
@@ -202,30 +201,27 @@ final class ConnectionWarmUp {
     @ChannelHandler.Sharable
     private static final class Stay extends ChannelInboundHandlerAdapter {
         private final AtomicInteger answered = new AtomicInteger();
+        private final Semaphore window;
+
+        Stay(Semaphore window) {
+            this.window = window;
+        }
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             ReferenceCountUtil.release(msg);
             if (ctx.channel().attr(ANSWERED).getAndSet(Boolean.TRUE) == null) {
                 answered.incrementAndGet();
-                freeSlot(ctx);
+                window.release();
             }
         }
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
             if (ctx.channel().attr(ANSWERED).getAndSet(Boolean.TRUE) == null) {
-                freeSlot(ctx);
+                window.release();
             }
             ctx.fireChannelInactive();
-        }
-
-        /** The slot is set when the connect succeeds, before the channel is active. */
-        private static void freeSlot(ChannelHandlerContext ctx) {
-            Semaphore slot = ctx.channel().attr(WINDOW_SLOT).get();
-            if (slot != null) {
-                slot.release();
-            }
         }
     }
 }

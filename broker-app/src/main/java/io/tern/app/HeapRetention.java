@@ -4,6 +4,7 @@ import com.sun.management.HotSpotDiagnosticMXBean;
 import com.sun.management.VMOption;
 
 import java.lang.management.ManagementFactory;
+import java.util.function.Predicate;
 
 /**
  * Keeps the heap the daemon has grown to, and clears the warm-up's garbage before clients come.
@@ -28,22 +29,24 @@ final class HeapRetention {
 
     /** Sets MaxHeapFreeRatio to 100 unless it was set explicitly; returns whether it did. */
     static boolean keepGrownHeap() {
-        try {
-            HotSpotDiagnosticMXBean hotSpot = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
-            if (hotSpot == null || hotSpot.getVMOption(FLAG).getOrigin() != VMOption.Origin.DEFAULT) {
+        return withHotSpot(hotSpot -> {
+            if (hotSpot.getVMOption(FLAG).getOrigin() != VMOption.Origin.DEFAULT) {
                 return false;
             }
             hotSpot.setVMOption(FLAG, KEEP);
             return true;
-        } catch (RuntimeException | LinkageError e) { // another VM, or the flag is not writable
-            return false;
-        }
+        });
     }
 
     static boolean isHeapKept() {
+        return withHotSpot(hotSpot -> KEEP.equals(hotSpot.getVMOption(FLAG).getValue()));
+    }
+
+    /** False on another VM, or when the flag cannot be read or written. */
+    private static boolean withHotSpot(Predicate<HotSpotDiagnosticMXBean> action) {
         try {
             HotSpotDiagnosticMXBean hotSpot = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
-            return hotSpot != null && KEEP.equals(hotSpot.getVMOption(FLAG).getValue());
+            return hotSpot != null && action.test(hotSpot);
         } catch (RuntimeException | LinkageError e) {
             return false;
         }
