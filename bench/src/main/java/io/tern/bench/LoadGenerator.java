@@ -249,7 +249,7 @@ public final class LoadGenerator {
         for (BenchClient client : subscribers) {
             client.channel().close();
         }
-        double brokerCpu = cpuAfter < 0 ? -1 : (cpuAfter - cpuBefore) / 100.0;
+        double brokerCpu = brokerCpu(cpuBefore, cpuAfter);
         return String.format(Locale.ROOT, "scenario=%s qos=%d publishers=%d subscribers=%d payload=%d seconds=%.1f"
                         + " sent=%d expected=%d received=%d lost=%d dup=%d ooo=%d rate=%.0f broker_cpu_s=%.2f"
                         + " per_cpu_s=%.0f p50_us=%d p99_us=%d p999_us=%d max_us=%d",
@@ -285,7 +285,9 @@ public final class LoadGenerator {
         try (PrintWriter out = new PrintWriter(Files.newBufferedWriter(file))) {
             // The start as wall-clock time, to line the log up with the broker's (GC, JIT) logs.
             long startEpochMillis = System.currentTimeMillis() - (System.nanoTime() - startNanos) / 1_000_000;
-            out.println("# start_epoch_ms=" + startEpochMillis + " sent_after_start_us latency_us");
+            // And as System.nanoTime (CLOCK_MONOTONIC on Linux), for `perf record -k mono` traces.
+            out.println("# start_epoch_ms=" + startEpochMillis + " start_monotonic_ns=" + startNanos
+                    + " sent_after_start_us latency_us");
             for (BenchClient subscriber : subscribers) {
                 onLoop(subscriber, () -> {
                     subscriber.receipts.writeLatencies(out, startNanos);
@@ -317,6 +319,7 @@ public final class LoadGenerator {
         int hold = intOption("hold", 10);
         int inFlight = Math.max(1, intOption("in-flight", 1));
         long rssBefore = brokerRssKb();
+        long cpuBefore = brokerCpuTicks();
         long start = System.nanoTime();
         List<BenchClient> clients = new ArrayList<>(count);
         Semaphore window = new Semaphore(inFlight);
@@ -341,6 +344,7 @@ public final class LoadGenerator {
             throw new IllegalStateException("the last connects got no CONNACK within 10 s");
         }
         double connectSeconds = (System.nanoTime() - start) / 1e9;
+        long cpuAfter = brokerCpuTicks();
         Thread.sleep(hold * 1000L);
         long rssAfter = brokerRssKb();
         long open = clients.stream().filter(c -> c.channel() != null && c.channel().isActive()).count();
@@ -350,10 +354,16 @@ public final class LoadGenerator {
             }
         }
         return String.format(Locale.ROOT, "scenario=connections connections=%d in_flight=%d failed=%d still_open=%d"
-                        + " connect_rate=%.0f/s broker_rss_before_kb=%d broker_rss_after_kb=%d"
-                        + " rss_per_connection_kb=%.2f",
-                count, inFlight, failed.get(), open, count / connectSeconds, rssBefore, rssAfter,
+                        + " connect_rate=%.0f/s broker_cpu_s=%.2f broker_cpu_us_per_connect=%.0f"
+                        + " broker_rss_before_kb=%d broker_rss_after_kb=%d rss_per_connection_kb=%.2f",
+                count, inFlight, failed.get(), open, count / connectSeconds, brokerCpu(cpuBefore, cpuAfter),
+                cpuBefore < 0 ? -1.0 : brokerCpu(cpuBefore, cpuAfter) * 1e6 / count, rssBefore, rssAfter,
                 rssBefore < 0 ? -1.0 : (rssAfter - rssBefore) / (double) count);
+    }
+
+    /** Broker CPU seconds between two {@link #brokerCpuTicks} readings, or -1 without --broker-pid. */
+    private static double brokerCpu(long ticksBefore, long ticksAfter) {
+        return ticksAfter < 0 ? -1 : (ticksAfter - ticksBefore) / 100.0;
     }
 
     /** utime + stime of the broker in clock ticks (100 per second), or -1 without --broker-pid. */
