@@ -3,6 +3,7 @@ package io.tern.app;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
 import io.tern.core.Broker;
 import io.tern.core.BrokerSettings;
 import io.tern.core.Clocks;
@@ -44,6 +45,8 @@ final class WarmUp {
     private static final long MAX_MILLIS = 10_000;
     /** Enough for the loop's idle path to reach the JIT's top tier again (tier 4 wants 5,000-15,000). */
     private static final int LOOP_WAKE_UPS = 20_000;
+    /** Period of the task that runs alongside the wake-ups ({@link #wakeLoops}). */
+    private static final long PERIODIC_MICROS = 200;
 
     private WarmUp() {
     }
@@ -125,13 +128,26 @@ final class WarmUp {
         Semaphore ran = new Semaphore(0);
         Runnable task = ran::release;
         for (EventExecutor loop : loops.workers()) {
-            for (int i = 0; i < LOOP_WAKE_UPS && System.nanoTime() < deadlineNanos; i++) {
-                if (i % 4 == 3) {
-                    loop.schedule(task, 50, TimeUnit.MICROSECONDS); // woken by its timer, as for a sweep
-                } else {
-                    loop.execute(task);
+            // A periodic task in the first half, as the keep-alive sweep is: the warm-up's own
+            // sweeps were too few for the profile, and the first real sweep threw the compiled
+            // ScheduledFutureTask.run away (its periodic branch, never seen). None in the second
+            // half: the loop must also be compiled for waiting with no timer at all.
+            ScheduledFuture<?> periodic = loop.scheduleAtFixedRate(() -> { }, PERIODIC_MICROS, PERIODIC_MICROS,
+                    TimeUnit.MICROSECONDS);
+            try {
+                for (int i = 0; i < LOOP_WAKE_UPS && System.nanoTime() < deadlineNanos; i++) {
+                    if (i == LOOP_WAKE_UPS / 2) {
+                        periodic.cancel(false);
+                    }
+                    if (i % 4 == 3) {
+                        loop.schedule(task, 50, TimeUnit.MICROSECONDS); // woken by its timer, as for a sweep
+                    } else {
+                        loop.execute(task);
+                    }
+                    ran.acquire();
                 }
-                ran.acquire();
+            } finally {
+                periodic.cancel(false);
             }
         }
     }
