@@ -16,6 +16,7 @@ import io.tern.netty.EventLoops;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -45,6 +46,8 @@ final class ConnectionWarmUp {
     private static final int WINDOW = 8;
     /** Connects between two looks at the JIT's backlog ({@link JitBacklog}). */
     private static final int PACE_EVERY = 64;
+    /** Cycles between two listeners opened and closed ({@link #run}). */
+    private static final int LISTENER_EVERY = 256;
     private static final AttributeKey<Boolean> ANSWERED = AttributeKey.valueOf("tern.warm-up.answered");
     /** The packets a polite client sends after CONNACK. */
     private static final AttributeKey<byte[]> AFTER_CONNACK = AttributeKey.valueOf("tern.warm-up.after-connack");
@@ -53,14 +56,20 @@ final class ConnectionWarmUp {
     private ConnectionWarmUp() {
     }
 
-    /** Runs up to {@code cycles} cycles, stopping at {@code deadlineNanos}; returns how many completed. */
-    static int run(EventLoops loops, InetSocketAddress address, int cycles, long deadlineNanos)
-            throws InterruptedException {
+    /**
+     * Runs up to {@code cycles} cycles, stopping at {@code deadlineNanos}, and {@code listenerCycle}
+     * every {@link #LISTENER_EVERY} of them; returns how many completed.
+     */
+    static int run(EventLoops loops, InetSocketAddress address, int cycles, long deadlineNanos,
+                   Callable<?> listenerCycle) throws InterruptedException {
         AtomicInteger completed = new AtomicInteger();
         Bootstrap polite = bootstrap(loops, false, new Cycle(false, completed));
         Bootstrap abrupt = bootstrap(loops, true, new Cycle(true, completed));
         Semaphore window = new Semaphore(WINDOW);
         connectAll(address, window, cycles, deadlineNanos, JitBacklog.PACE_LIMIT, cycle -> {
+            if (cycle % LISTENER_EVERY == LISTENER_EVERY - 1) {
+                callUnchecked(listenerCycle);
+            }
             // Every combination over 32 cycles: how it leaves (reset, plain close, visit, reset),
             // the version, and a persistent session for one in four.
             boolean reset = (cycle & 1) == 1;
@@ -104,6 +113,17 @@ final class ConnectionWarmUp {
             closed.awaitUninterruptibly(1_000);
         }
         return stay.answered.get();
+    }
+
+    private static void callUnchecked(Callable<?> step) {
+        try {
+            step.call();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** A connect to make: how, and the CONNECT packet to send. */

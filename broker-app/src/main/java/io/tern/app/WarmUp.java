@@ -20,6 +20,7 @@ import io.tern.transport.tcp.TcpListener;
 import io.tern.transport.tcp.TcpSettings;
 
 import java.net.InetSocketAddress;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.Semaphore;
@@ -82,13 +83,25 @@ final class WarmUp {
                 authenticator, new ReloadableAuthorizer(Authorizer.allowAll()), registry, Clocks.SYSTEM_MILLIS);
         ConnectionGate gate = new ConnectionGate(0, 1_000_000, 0, broker.metrics());
         int held = connections / 2;
-        try (TcpListener listener = new TcpListener(new TcpSettings("127.0.0.1", 0, 64 + held), broker,
-                new MqttTail(broker, tailSettings), loops, null, gate)) {
+        MqttTail tail = new MqttTail(broker, tailSettings);
+        try (TcpListener listener = new TcpListener(new TcpSettings("127.0.0.1", 0, 64 + held), broker, tail, loops,
+                null, gate)) {
             InetSocketAddress address = listener.start();
             MessageWarmUp traffic = new MessageWarmUp(loops, address);
+            // A listener opened and closed now and then: the real ones open after the warm-up,
+            // through the pipeline code every connection runs, with a server channel's types,
+            // which sent the compiled code back to the interpreter when only connections had
+            // been seen (AbstractChannelHandlerContext.executor, class_check, -XX:+LogCompilation).
+            Callable<Void> listenerCycle = () -> {
+                try (TcpListener another = new TcpListener(new TcpSettings("127.0.0.1", 0, 1), broker, tail, loops,
+                        null, gate)) {
+                    another.start();
+                }
+                return null;
+            };
             // New clients come and go while the messages flow, so the profiles see both.
             FutureTask<Integer> cycles = new FutureTask<>(() -> ConnectionWarmUp.run(loops, address,
-                    connections - held, deadline));
+                    connections - held, deadline, listenerCycle));
             Thread cycling = new Thread(cycles, "tern-warm-up-connections");
             cycling.setDaemon(true);
             cycling.start();
