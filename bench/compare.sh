@@ -8,7 +8,10 @@
 #     IN_FLIGHT (default 1: one connect at a time) keeps that many connects under way at once.
 #     Before each latency run the generator runs the same scenario for 10 s against a scratch
 #     Mosquitto (port 18835), so its own JIT does not stall the measured run (GENERATOR_WARM_UP=0:
-#     measure with a cold generator, as before).
+#     measure with a cold generator, as before). For the latency rows the generator's JVM also
+#     compiles with C1 only (LATENCY_GENERATOR_JAVA_OPTS, default -XX:TieredStopAtLevel=1): its C2
+#     compiles, still going on after the warm-up, were behind half the slow messages of a run for
+#     either broker (perf sched). At 1,000 msg/s the generator is far from its CPU limit.
 #     Needs mosquitto, taskset, bc, and built broker-app/target/tern.jar and bench/target/tern-bench.jar.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +21,7 @@ tern_port=18833
 mosq_port=18834
 scratch_port=18835
 generator_warm_up="${GENERATOR_WARM_UP:-1}"
+latency_generator_java_opts="${LATENCY_GENERATOR_JAVA_OPTS--XX:TieredStopAtLevel=1}"
 tern_jar="broker-app/target/tern.jar"
 bench_jar="bench/target/tern-bench.jar"
 work=$(mktemp -d)
@@ -102,6 +106,11 @@ stop_broker() {
 for scenario in "${scenarios[@]}"; do
   scenario_name "$scenario" | grep -Eq "$filter" || continue
   warm_up=()
+  generator_java_opts=()
+  if [[ "$scenario" == latency* ]]; then
+    # shellcheck disable=SC2206
+    generator_java_opts=($latency_generator_java_opts)
+  fi
   if [[ "$scenario" == latency* && "$generator_warm_up" != 0 ]]; then
     if [[ -z "$scratch_pid" ]]; then # the generator's warm-up partner, idle while a broker is measured
       taskset -c 0 mosquitto -c "$work/scratch.conf" >> "$work/scratch.log" 2>&1 &
@@ -113,7 +122,7 @@ for scenario in "${scenarios[@]}"; do
   for broker in tern mosquitto; do
     start_broker "$broker"
     # shellcheck disable=SC2086
-    line=$(taskset -c 1 java -Dio.netty.leakDetection.level=disabled -jar "$bench_jar" --port "$port" \
+    line=$(taskset -c 1 java "${generator_java_opts[@]}" -Dio.netty.leakDetection.level=disabled -jar "$bench_jar" --port "$port" \
       --scenario $scenario --duration "$seconds" --broker-pid "$broker_pid" "${warm_up[@]}" 2>/dev/null)
     peak=$(awk '/VmHWM/ {print $2}' "/proc/$broker_pid/status")
     stop_broker
