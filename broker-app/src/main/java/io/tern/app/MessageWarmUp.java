@@ -49,6 +49,7 @@ final class MessageWarmUp implements AutoCloseable {
     private final Semaphore received = new Semaphore(0);
     private final EventLoops loops;
     private final InetSocketAddress address;
+    private final Runnable alongside;
     private final Channel publisher3;
     private final Channel publisher5;
     /** The wildcard subscribers, replaced by fresh sessions now and then ({@link #renewSubscriber}). */
@@ -63,9 +64,14 @@ final class MessageWarmUp implements AutoCloseable {
     private byte[] splitRest;
     private int splitRestDeliveries;
 
-    MessageWarmUp(EventLoops loops, InetSocketAddress address) throws InterruptedException {
+    /**
+     * {@code alongside} runs every {@link #PACE_EVERY} batches (or paced messages), from this
+     * thread, between two of them.
+     */
+    MessageWarmUp(EventLoops loops, InetSocketAddress address, Runnable alongside) throws InterruptedException {
         this.loops = loops;
         this.address = address;
+        this.alongside = alongside;
         // Wildcard and exact filters, every QoS downgrade: branches real traffic will take, so
         // it does not throw away code compiled without them.
         wildcard3 = connect(loops, address, "warm-up-subscriber-a", MqttVersion.MQTT_3_1_1, received);
@@ -105,6 +111,7 @@ final class MessageWarmUp implements AutoCloseable {
         while (sent < end && System.nanoTime() < deadlineNanos) {
             publish((int) Math.min(batch, end - sent));
             if (++published % PACE_EVERY == 0) {
+                alongside.run();
                 JitBacklog.pace(deadlineNanos);
             }
             if (published % RENEW_EVERY == 0) {

@@ -7,9 +7,12 @@ import io.netty.util.concurrent.ScheduledFuture;
 import io.tern.core.Broker;
 import io.tern.core.BrokerSettings;
 import io.tern.core.Clocks;
+import io.tern.core.Publisher;
 import io.tern.core.auth.Authorizer;
 import io.tern.core.auth.ReloadableAuthorizer;
 import io.tern.core.auth.password.PasswordFileAuthenticator;
+import io.tern.core.message.Message;
+import io.tern.core.message.QoS;
 import io.tern.core.storage.InMemoryRetainedStore;
 import io.tern.core.storage.InMemorySessionStore;
 import io.tern.mqtt.MqttTail;
@@ -20,11 +23,13 @@ import io.tern.transport.tcp.TcpListener;
 import io.tern.transport.tcp.TcpSettings;
 
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Runs the MQTT path before the real listeners open, so the JIT has compiled it when the first
@@ -87,7 +92,9 @@ final class WarmUp {
         try (TcpListener listener = new TcpListener(new TcpSettings("127.0.0.1", 0, 64 + held), broker, tail, loops,
                 null, gate)) {
             InetSocketAddress address = listener.start();
-            MessageWarmUp traffic = new MessageWarmUp(loops, address);
+            AtomicLong others = new AtomicLong();
+            MessageWarmUp traffic = new MessageWarmUp(loops, address,
+                    () -> publishAsTheOthers(broker, others.getAndIncrement()));
             // A listener opened and closed now and then: the real ones open after the warm-up,
             // through the pipeline code every connection runs, with a server channel's types,
             // which sent the compiled code back to the interpreter when only connections had
@@ -126,6 +133,24 @@ final class WarmUp {
             authenticator.close();
             registry.close();
         }
+    }
+
+    /**
+     * Publishes as the daemon's other publishers do, straight into the broker: the broker itself
+     * ($SYS topics, retained, with an empty payload now and then, as a cleared value is) and the
+     * HTTP and CoAP bridges (no client id; permissions looked up by user name). With MQTT clients
+     * only, the first $SYS publish after start (default config: 10 s in) threw the compiled
+     * {@code Broker.publish} away ({@code Publisher.isBroker}, -XX:+LogCompilation), and the first
+     * real messages paid for it and for {@code Router.route} and {@code TopicTree.match} again:
+     * about 200 ms of C2 on the loop's core. Topics no warm-up client subscribes to.
+     */
+    private static void publishAsTheOthers(Broker broker, long round) {
+        byte[] value = round % 8 == 7 ? new byte[0] : Long.toString(round).getBytes(StandardCharsets.US_ASCII);
+        broker.publish(Message.of("$SYS/broker/warm-up/" + (round & 3), value, QoS.AT_MOST_ONCE, true),
+                Publisher.broker("sys"));
+        boolean http = (round & 1) == 0;
+        broker.publish(Message.of("tern/warm-up-bridge/" + (round & 3), new byte[16], QoS.of((int) (round / 2 & 1)),
+                false), new Publisher(null, http ? null : "warm-up-user", http ? "http" : "coap"));
     }
 
     /**
