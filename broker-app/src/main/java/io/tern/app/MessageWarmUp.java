@@ -30,6 +30,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
 
 /**
  * The message part of the warm-up: four subscribers (v3.1.1 and v5, exact and wildcard filters,
@@ -49,7 +50,8 @@ final class MessageWarmUp implements AutoCloseable {
     private final Semaphore received = new Semaphore(0);
     private final EventLoops loops;
     private final InetSocketAddress address;
-    private final Runnable alongside;
+    private final LongConsumer alongside;
+    private long alongsideRounds;
     private final Channel publisher3;
     private final Channel publisher5;
     /** The wildcard subscribers, replaced by fresh sessions now and then ({@link #renewSubscriber}). */
@@ -66,9 +68,9 @@ final class MessageWarmUp implements AutoCloseable {
 
     /**
      * {@code alongside} runs every {@link #PACE_EVERY} batches (or paced messages), from this
-     * thread, between two of them.
+     * thread, between two of them, with its round: 0, 1, 2...
      */
-    MessageWarmUp(EventLoops loops, InetSocketAddress address, Runnable alongside) throws InterruptedException {
+    MessageWarmUp(EventLoops loops, InetSocketAddress address, LongConsumer alongside) throws InterruptedException {
         this.loops = loops;
         this.address = address;
         this.alongside = alongside;
@@ -111,7 +113,7 @@ final class MessageWarmUp implements AutoCloseable {
         while (sent < end && System.nanoTime() < deadlineNanos) {
             publish((int) Math.min(batch, end - sent));
             if (++published % PACE_EVERY == 0) {
-                alongside.run();
+                alongside.accept(alongsideRounds++);
                 JitBacklog.pace(deadlineNanos);
             }
             if (published % RENEW_EVERY == 0) {

@@ -29,7 +29,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Runs the MQTT path before the real listeners open, so the JIT has compiled it when the first
@@ -92,9 +91,7 @@ final class WarmUp {
         try (TcpListener listener = new TcpListener(new TcpSettings("127.0.0.1", 0, 64 + held), broker, tail, loops,
                 null, gate)) {
             InetSocketAddress address = listener.start();
-            AtomicLong others = new AtomicLong();
-            MessageWarmUp traffic = new MessageWarmUp(loops, address,
-                    () -> publishAsTheOthers(broker, others.getAndIncrement()));
+            MessageWarmUp traffic = new MessageWarmUp(loops, address, round -> publishAsTheOthers(broker, round));
             // A listener opened and closed now and then: the real ones open after the warm-up,
             // through the pipeline code every connection runs, with a server channel's types,
             // which sent the compiled code back to the interpreter when only connections had
