@@ -183,7 +183,7 @@ public final class LoadGenerator {
         if (latencyLog != null) {
             for (BenchClient subscriber : subscribers) {
                 onLoop(subscriber, () -> {
-                    subscriber.receipts.keepLatencies();
+                    subscriber.receipts().keepLatencies();
                     return null;
                 });
             }
@@ -228,12 +228,12 @@ public final class LoadGenerator {
                 for (int p = 0; p < publishers.size(); p++) {
                     boolean routed = !paired || p == index;
                     if (routed && (!scenario.equals("fanout") || p == 0)) {
-                        u += subscriber.receipts.unique(p);
+                        u += subscriber.receipts().unique(p);
                         exp += publishers.get(p).sent;
                     }
                 }
-                latency.add(subscriber.receipts.latencyMicros);
-                return new long[]{u, exp, subscriber.receipts.duplicates, subscriber.receipts.outOfOrder};
+                latency.add(subscriber.receipts().latencyMicros);
+                return new long[]{u, exp, subscriber.receipts().duplicates, subscriber.receipts().outOfOrder};
             });
             unique += counts[0];
             expected += counts[1];
@@ -266,7 +266,7 @@ public final class LoadGenerator {
         while (System.nanoTime() < deadline) {
             long total = 0;
             for (BenchClient subscriber : subscribers) {
-                total += onLoop(subscriber, () -> subscriber.receipts.received);
+                total += onLoop(subscriber, () -> subscriber.receipts().received);
             }
             if (total == last) {
                 return total;
@@ -290,7 +290,7 @@ public final class LoadGenerator {
                     + " sent_after_start_us latency_us");
             for (BenchClient subscriber : subscribers) {
                 onLoop(subscriber, () -> {
-                    subscriber.receipts.writeLatencies(out, startNanos);
+                    subscriber.receipts().writeLatencies(out, startNanos);
                     return null;
                 });
             }
