@@ -12,6 +12,10 @@
 #     compiles with C1 only (LATENCY_GENERATOR_JAVA_OPTS, default -XX:TieredStopAtLevel=1): its C2
 #     compiles, still going on after the warm-up, were behind half the slow messages of a run for
 #     either broker (perf sched). At 1,000 msg/s the generator is far from its CPU limit.
+#     DEFAULT_CONFIG=1 runs Tern on config/tern.yaml, the shipped defaults (every listener, $SYS
+#     every 10 s, info logging, 1,000 queued messages per session), as a user or an outside check
+#     would start it; only the TCP address, the other listeners' ports (0: any free one) and the data
+#     directory are moved, through environment overrides. Otherwise Tern runs the tuned file below.
 #     Needs mosquitto, taskset, bc, and built broker-app/target/tern.jar and bench/target/tern-bench.jar.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +25,7 @@ tern_port=18833
 mosq_port=18834
 scratch_port=18835
 generator_warm_up="${GENERATOR_WARM_UP:-1}"
+default_config="${DEFAULT_CONFIG:-0}"
 latency_generator_java_opts="${LATENCY_GENERATOR_JAVA_OPTS--XX:TieredStopAtLevel=1}"
 tern_jar="broker-app/target/tern.jar"
 bench_jar="bench/target/tern-bench.jar"
@@ -84,15 +89,22 @@ tern_java_opts="${TERN_JAVA_OPTS:--XX:+UseG1GC -XX:MaxRAMPercentage=60 -XX:+Exit
 
 start_broker() { # tern|mosquitto; sets broker_pid and port
   if [[ "$1" == tern ]]; then
-    # shellcheck disable=SC2086
-    taskset -c 0 java $tern_java_opts -jar "$tern_jar" --config "$work/tern.yaml" >> "$work/tern.log" 2>&1 &
+    if [[ "$default_config" == 1 ]]; then
+      # shellcheck disable=SC2086
+      TERN_LISTENERS_TCP_HOST=127.0.0.1 TERN_LISTENERS_TCP_PORT=$tern_port TERN_LISTENERS_WEBSOCKET_PORT=0 \
+        TERN_LISTENERS_HTTP_PORT=0 TERN_LISTENERS_COAP_PORT=0 TERN_STORAGE_DIR="$work/data" \
+        taskset -c 0 java $tern_java_opts -jar "$tern_jar" --config config/tern.yaml >> "$work/tern.log" 2>&1 &
+    else
+      # shellcheck disable=SC2086
+      taskset -c 0 java $tern_java_opts -jar "$tern_jar" --config "$work/tern.yaml" >> "$work/tern.log" 2>&1 &
+    fi
     port=$tern_port
   else
     taskset -c 0 mosquitto -c "$work/mosquitto.conf" >> "$work/mosquitto.log" 2>&1 &
     port=$mosq_port
   fi
   broker_pid=$!
-  wait_port "$port"
+  wait_port "$port" || { tail -n 5 "$work/$1.log" >&2; return 1; }
 }
 
 stop_broker() {
