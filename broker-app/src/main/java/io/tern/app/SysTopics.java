@@ -55,6 +55,17 @@ final class SysTopics implements AutoCloseable {
         }
     }
 
+    /**
+     * Publishes the current values once, now, on the caller's thread, if $SYS is on. The warm-up
+     * does, so that the real broker's first publishes happen while there is still warm-up
+     * traffic to recompile what they change ({@link WarmUp}).
+     */
+    void publishNow() {
+        if (intervalSeconds > 0) {
+            publishAll();
+        }
+    }
+
     private void publishAll() {
         try {
             double receivedTotal = counterSum("tern.messages.received", true);

@@ -68,7 +68,7 @@ public final class TernServer implements AutoCloseable {
     private WebSocketListener websocketTls;
     private CoapBridge coap;
     private boolean stopped;
-    private SysTopics sysTopics;
+    private final SysTopics sysTopics;
 
     /**
      * @throws StartupException when the password or ACL file cannot be used (the message names
@@ -103,6 +103,7 @@ public final class TernServer implements AutoCloseable {
         this.tail = new MqttTail(broker, config.mqtt());
         this.connectionGate = new ConnectionGate(config.limits().maxConnections(), config.limits().maxConnectionsPerAddress(),
                 config.limits().maxConnectionRatePerAddress(), broker.metrics());
+        this.sysTopics = new SysTopics(broker, meters.registry(), config.sysIntervalSeconds(), TernMain.version());
     }
 
     /** Start-up cannot go on: a file or setting that cannot be used. */
@@ -145,7 +146,7 @@ public final class TernServer implements AutoCloseable {
      */
     WarmUp.Result warmUp() throws InterruptedException {
         return WarmUp.run(config.mqtt().withMaxPublishRate(0), config.broker(), loops, config.warmUpMessages(),
-                config.warmUpConnections());
+                config.warmUpConnections(), sysTopics::publishNow);
     }
 
     public void start() throws InterruptedException {
@@ -177,7 +178,6 @@ public final class TernServer implements AutoCloseable {
         if (addresses.isEmpty()) {
             LOG.warn("no_listeners_enabled");
         }
-        sysTopics = new SysTopics(broker, meters.registry(), config.sysIntervalSeconds(), TernMain.version());
         sysTopics.start();
         lifecycle = Lifecycle.RUNNING;
         LOG.info("broker_started version={} listeners={}", TernMain.version(), listenerStates.keySet().stream()
@@ -317,9 +317,7 @@ public final class TernServer implements AutoCloseable {
         stopped = true;
         lifecycle = Lifecycle.STOPPING;
         LOG.info("shutdown_started");
-        if (sysTopics != null) {
-            sysTopics.close();
-        }
+        sysTopics.close();
         for (TcpListener listener : new TcpListener[] {tcp, tls}) {
             if (listener != null) {
                 listener.stopAccepting();

@@ -8,6 +8,7 @@ import io.tern.app.config.ConfigLoader;
 import io.tern.app.config.TernConfig;
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -50,6 +51,27 @@ class WarmUpTest {
             } finally {
                 client.disconnect();
             }
+        }
+    }
+
+    @Test
+    void theRealBrokersOwnSysPublishesRunDuringTheWarmUpAndNothingElseOfIt() throws Exception {
+        try (TernServer server = new TernServer(config("server: { warm_up_messages: 3000, warm_up_connections: 100,"
+                + " sys_interval_seconds: 60 }\n"))) {
+            server.warmUp();
+
+            // Before any listener opens, the real broker holds its $SYS set (published halfway
+            // through the warm-up, so the compiled publish path has seen the real broker's stores)...
+            assertThat(server.broker().retainedMessage("$SYS/broker/version"))
+                    .hasValueSatisfying(m -> assertThat(new String(m.payload(), StandardCharsets.UTF_8)).startsWith("tern "));
+            var received = server.meterRegistry().find("tern.messages.received").counters();
+            assertThat(received).filteredOn(c -> !"sys".equals(c.getId().getTag("protocol")))
+                    .allSatisfy(c -> assertThat(c.count()).isZero());
+            assertThat(received).filteredOn(c -> "sys".equals(c.getId().getTag("protocol")))
+                    .singleElement().satisfies(c -> assertThat(c.count()).isPositive());
+            // ... and none of the throwaway broker's messages, its own $SYS-like ones included.
+            assertThat(server.broker().retainedMessage("$SYS/broker/warm-up/0")).isEmpty();
+            assertThat(server.broker().retainedMessage("$SYS/broker/warm-up/1")).isEmpty();
         }
     }
 
