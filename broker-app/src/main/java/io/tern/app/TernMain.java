@@ -127,6 +127,9 @@ public final class TernMain {
         LoggingSetup logging = new LoggingSetup();
         logging.apply(config.logging());
         Logger log = LoggerFactory.getLogger(TernMain.class);
+        if (NettyLeakDetection.turnOffUnlessAsked()) {
+            log.info("netty_leak_detection level=disabled");
+        }
         // Signal handlers go in before anything starts, so a TERM during start-up also ends in a
         // clean stop with exit 0 (the JVM's default handling would exit 143).
         CountDownLatch stop = new CountDownLatch(1);
