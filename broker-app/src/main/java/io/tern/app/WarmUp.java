@@ -149,15 +149,15 @@ final class WarmUp {
      * Publishes as the daemon's other publishers do, straight into the broker: the broker itself
      * ($SYS topics, retained, with an empty payload now and then, as a cleared value is) and the
      * HTTP and CoAP bridges (no client id; permissions looked up by user name). With MQTT clients
-     * only, the first $SYS publish after start (default config: 10 s in) threw the compiled
-     * {@code Broker.publish} away ({@code Publisher.isBroker}, -XX:+LogCompilation), and the first
+     * only, the daemon's first $SYS publish (default config: at start, then every 10 s) threw the
+     * compiled {@code Broker.publish} away ({@code Publisher.isBroker}, -XX:+LogCompilation), and the first
      * real messages paid for it and for {@code Router.route} and {@code TopicTree.match} again:
      * about 200 ms of C2 on the loop's core. Topics no warm-up client subscribes to.
      */
     private static void publishAsTheOthers(Broker broker, long round) {
         byte[] value = round % 8 == 7 ? new byte[0] : Long.toString(round).getBytes(StandardCharsets.US_ASCII);
         broker.publish(Message.of("$SYS/broker/warm-up/" + (round & 3), value, QoS.AT_MOST_ONCE, true),
-                Publisher.broker("sys"));
+                Publisher.broker(SysTopics.PROTOCOL));
         boolean http = (round & 1) == 0;
         broker.publish(Message.of("tern/warm-up-bridge/" + (round & 3), new byte[16], QoS.of((int) (round / 2 & 1)),
                 false), new Publisher(null, http ? null : "warm-up-user", http ? "http" : "coap"));
