@@ -48,6 +48,9 @@ final class SysTopics implements AutoCloseable {
         this.registry = registry;
         this.intervalSeconds = intervalSeconds;
         this.version = version;
+        if (intervalSeconds > 0) {
+            broker.metrics().expectPublishesFrom(PROTOCOL);
+        }
     }
 
     void start() {

@@ -230,6 +230,13 @@ class HttpBridgeTest extends ClientSupport {
                 "tern_retained_messages", "tern_messages_queued", "tern_messages_inflight",
                 "tern_netty_direct_memory_used_bytes");
         assertThat(first.keySet()).anyMatch(k -> k.startsWith("jvm_memory_used_bytes"));
+        // Each listener's message series are there at zero before its first message.
+        assertThat(first).containsEntry("tern_messages_received_total{protocol=\"mqtt\"}", 0.0)
+                .containsEntry("tern_messages_received_total{protocol=\"will\"}", 0.0)
+                .containsEntry("tern_messages_received_total{protocol=\"http\"}", 0.0)
+                .containsEntry("tern_messages_received_payload_bytes_total{protocol=\"http\"}", 0.0)
+                .containsEntry("tern_messages_sent_total{transport=\"tcp\"}", 0.0)
+                .containsEntry("tern_messages_sent_payload_bytes_total{transport=\"tcp\"}", 0.0);
 
         Mqtt5Publishes publishes = subscriber("metrics-sub", "m/#");
         postJson("{\"topic\":\"m/1\",\"payload\":\"12345\",\"retain\":true}");

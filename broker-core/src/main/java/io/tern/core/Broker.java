@@ -99,7 +99,7 @@ public final class Broker implements AutoCloseable {
             return t;
         });
         Sessions.bind(registry, settings, metrics, tree, sessionStore, log, clock, timers, offlineExecutors,
-                (clientId, username, will) -> publish(will, new Publisher(clientId, username, "will")), authorizer);
+                (clientId, username, will) -> publish(will, new Publisher(clientId, username, Publisher.WILL)), authorizer);
         metrics.gauge("tern.sessions", "Sessions, online and offline", registry::size);
         metrics.gauge("tern.subscriptions", "Subscriptions in the topic tree", tree::size);
         metrics.gauge("tern.retained.messages", "Retained messages", retained::size);

@@ -8,10 +8,14 @@ import io.tern.core.auth.ClientPermissions;
  *
  * @param clientId the publishing MQTT client's id, or null for bridges
  * @param username the authenticated user, or null
- * @param protocol a short protocol label for metrics: mqtt, http, coap, internal
+ * @param protocol a short protocol label for metrics: mqtt, will, http, coap, sys, internal
  * @param permissions the client's permissions when already known (an MQTT connection's), or null
  */
 public record Publisher(String clientId, String username, String protocol, ClientPermissions permissions) {
+    /** The protocol label of MQTT clients' publishes. */
+    public static final String MQTT = "mqtt";
+    /** The protocol label of wills, which the broker publishes for an MQTT client that went away. */
+    public static final String WILL = "will";
 
     /** A publisher whose permissions the broker looks up from its username. */
     public Publisher(String clientId, String username, String protocol) {
@@ -33,6 +37,6 @@ public record Publisher(String clientId, String username, String protocol, Clien
     }
 
     public static Publisher mqttClient(String clientId, String username) {
-        return new Publisher(clientId, username, "mqtt");
+        return new Publisher(clientId, username, MQTT);
     }
 }

@@ -441,7 +441,7 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
         }
         session = accepted.session();
         generation = accepted.generation();
-        publisher = new Publisher(plan.clientId(), session.username(), "mqtt", session.permissions());
+        publisher = new Publisher(plan.clientId(), session.username(), Publisher.MQTT, session.permissions());
         state = State.CONNECTED;
         MqttProperties properties = adapter.isV5()
                 ? ConnAckProperties.build(plan, settings, broker.settings()) : MqttProperties.NO_PROPERTIES;

@@ -5,6 +5,7 @@ import io.netty.handler.codec.mqtt.MqttDecoder;
 import io.netty.handler.codec.mqtt.MqttEncoder;
 import io.netty.util.AttributeKey;
 import io.tern.core.Broker;
+import io.tern.core.Publisher;
 
 /**
  * The MQTT tail every MQTT transport ends in: decoder, encoder, connection handler. A transport
@@ -36,6 +37,8 @@ public final class MqttTail {
         this.broker = broker;
         this.settings = settings;
         this.translator = new ConnectTranslator(settings, broker.settings());
+        broker.metrics().expectPublishesFrom(Publisher.MQTT);
+        broker.metrics().expectPublishesFrom(Publisher.WILL);
     }
 
     /** Appends the tail to {@code pipeline}; {@code transport} labels logs and metrics (tcp, ws). */

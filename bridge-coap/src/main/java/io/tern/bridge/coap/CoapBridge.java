@@ -26,6 +26,9 @@ import java.util.function.BooleanSupplier;
  * Observe), {@code GET /health}, over UDP and optionally DTLS with pre-shared keys.
  */
 public final class CoapBridge implements AutoCloseable {
+    /** The label of the CoAP bridge's publishes and notifications in the message counters. */
+    static final String PROTOCOL = "coap";
+
     private static final Logger LOG = LoggerFactory.getLogger(CoapBridge.class);
 
     static {
@@ -51,6 +54,8 @@ public final class CoapBridge implements AutoCloseable {
         this.settings = settings;
         this.broker = broker;
         this.serving = serving;
+        broker.metrics().expectPublishesFrom(PROTOCOL);
+        broker.metrics().expectDeliveriesOver(PROTOCOL);
     }
 
     public InetSocketAddress start() {

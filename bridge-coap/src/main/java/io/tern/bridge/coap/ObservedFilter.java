@@ -74,7 +74,7 @@ final class ObservedFilter implements SessionConnection {
 
     @Override
     public String transport() {
-        return "coap";
+        return CoapBridge.PROTOCOL;
     }
 
     @Override

@@ -77,7 +77,7 @@ final class PublishResource extends CoapResource {
             return;
         }
         Message message = new Message(topic, payload, options.qos(), options.retain(), null, Message.NEVER_EXPIRES);
-        PublishOutcome outcome = broker.publish(message, new Publisher(null, identity, "coap"));
+        PublishOutcome outcome = broker.publish(message, new Publisher(null, identity, CoapBridge.PROTOCOL));
         if (outcome instanceof PublishOutcome.Accepted accepted && accepted.slowDown()) {
             if (congested.size() >= MAX_CONGESTED_TOPICS) {
                 congested.values().removeIf(Backpressure::relieved);

@@ -43,6 +43,7 @@ public final class HttpBridge implements AutoCloseable {
         this.handler = new HttpBridgeHandler(broker, health, metrics, settings.maxConcurrentRequests(),
                 settings.requireCredentials());
         this.limiter = new ConnectionLimiter(settings.maxConnections(), broker.metrics());
+        broker.metrics().expectPublishesFrom(HttpBridgeHandler.PROTOCOL);
     }
 
     public InetSocketAddress start() throws InterruptedException {

@@ -39,6 +39,8 @@ import java.util.function.Supplier;
 @ChannelHandler.Sharable
 final class HttpBridgeHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final Logger LOG = LoggerFactory.getLogger(HttpBridgeHandler.class);
+    /** The protocol label of messages published over HTTP. */
+    static final String PROTOCOL = "http";
     private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
 
     private final Broker broker;
@@ -317,7 +319,7 @@ final class HttpBridgeHandler extends SimpleChannelInboundHandler<FullHttpReques
                     invalid.message());
         }
         PublishRequest.Valid valid = (PublishRequest.Valid) parsed;
-        PublishOutcome outcome = broker.publish(valid.message(), new Publisher(null, username, "http"));
+        PublishOutcome outcome = broker.publish(valid.message(), new Publisher(null, username, PROTOCOL));
         if (outcome instanceof PublishOutcome.Rejected rejected) {
             return rejection(rejected);
         }

@@ -19,7 +19,7 @@ public final class BrokerMetrics {
     private final Map<String, Counter> received = new ConcurrentHashMap<>();
     private final Map<String, Counter> receivedBytes = new ConcurrentHashMap<>();
     private final Map<String, Counter> dropped = new ConcurrentHashMap<>();
-    private final Map<String, Counter> limitHits = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, Counter> limitHits = new ConcurrentHashMap<>();
     private final Map<String, Counter> connectRejected = new ConcurrentHashMap<>();
     private final Map<String, Counter> protocolErrors = new ConcurrentHashMap<>();
     private final Map<String, Counter> sent = new ConcurrentHashMap<>();
@@ -53,17 +53,49 @@ public final class BrokerMetrics {
         Gauge.builder(name, value).description(description).register(registry);
     }
 
+    /**
+     * Registers {@code protocol}'s received counters at zero, for whatever accepts its publishes.
+     * Prometheus then sees the series before the first message, and that first message does not pay
+     * for the registration: a few milliseconds of cold exposition code on an event loop.
+     */
+    public void expectPublishesFrom(String protocol) {
+        receivedMessages(protocol);
+        receivedPayloadBytes(protocol);
+    }
+
+    /** Registers {@code transport}'s sent counters at zero, for a listener that delivers over it (as above). */
+    public void expectDeliveriesOver(String transport) {
+        sentMessages(transport);
+        sentPayloadBytes(transport);
+    }
+
     public void messageReceived(String protocol, int payloadBytes) {
-        tagged(received, "tern.messages.received", "Application messages accepted for routing", "protocol", protocol)
-                .increment();
-        tagged(receivedBytes, "tern.messages.received.payload.bytes", "Payload bytes accepted", "protocol", protocol)
-                .increment(payloadBytes);
+        receivedMessages(protocol).increment();
+        receivedPayloadBytes(protocol).increment(payloadBytes);
     }
 
     public void messageSent(String transport, int payloadBytes) {
-        tagged(sent, "tern.messages.sent", "PUBLISH packets sent to clients", "transport", transport).increment();
-        tagged(sentBytes, "tern.messages.sent.payload.bytes", "Payload bytes sent to clients", "transport", transport)
-                .increment(payloadBytes);
+        sentMessages(transport).increment();
+        sentPayloadBytes(transport).increment(payloadBytes);
+    }
+
+    private Counter receivedMessages(String protocol) {
+        return tagged(received, "tern.messages.received", "Application messages accepted for routing", "protocol",
+                protocol);
+    }
+
+    private Counter receivedPayloadBytes(String protocol) {
+        return tagged(receivedBytes, "tern.messages.received.payload.bytes", "Payload bytes accepted", "protocol",
+                protocol);
+    }
+
+    private Counter sentMessages(String transport) {
+        return tagged(sent, "tern.messages.sent", "PUBLISH packets sent to clients", "transport", transport);
+    }
+
+    private Counter sentPayloadBytes(String transport) {
+        return tagged(sentBytes, "tern.messages.sent.payload.bytes", "Payload bytes sent to clients", "transport",
+                transport);
     }
 
     /** A message not delivered to one session; {@code reason} is a stable snake_case label. */

@@ -1,6 +1,7 @@
 package io.tern.transport.tcp;
 
 import io.tern.core.Broker;
+import io.tern.core.metrics.BrokerMetrics;
 import io.tern.mqtt.MqttTail;
 import io.tern.netty.ConnectionGate;
 import io.tern.netty.ConnectionLimiter;
@@ -19,6 +20,7 @@ public final class TcpListener implements AutoCloseable {
     private final TcpSettings settings;
     private final MqttTail tail;
     private final EventLoops loops;
+    private final BrokerMetrics metrics;
     private final ConnectionLimiter limiter;
     private final ListenerChannels channels = new ListenerChannels("tern-tcp");
     private final TlsContext tls;
@@ -37,12 +39,14 @@ public final class TcpListener implements AutoCloseable {
         this.settings = settings;
         this.tail = tail;
         this.loops = loops;
-        this.limiter = new ConnectionLimiter(settings.maxConnections(), broker.metrics(), connectionGate);
+        this.metrics = broker.metrics();
+        this.limiter = new ConnectionLimiter(settings.maxConnections(), metrics, connectionGate);
     }
 
     /** Binds and returns the bound address (port 0 resolves to the real port). */
     public InetSocketAddress start() throws InterruptedException {
         String transport = tls == null ? "tcp" : "tls";
+        metrics.expectDeliveriesOver(transport);
         InetSocketAddress bound = channels.bind(loops, settings.host(), settings.port(), tls, channel -> {
             channel.pipeline().addLast("connection-limit", limiter);
             tail.install(channel.pipeline(), transport);

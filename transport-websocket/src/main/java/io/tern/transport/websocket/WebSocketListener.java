@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.tern.core.Broker;
+import io.tern.core.metrics.BrokerMetrics;
 import io.tern.mqtt.MqttTail;
 import io.tern.netty.ConnectionGate;
 import io.tern.netty.ConnectionLimiter;
@@ -37,6 +38,7 @@ public final class WebSocketListener implements AutoCloseable {
     private final WebSocketSettings settings;
     private final MqttTail tail;
     private final EventLoops loops;
+    private final BrokerMetrics metrics;
     private final ConnectionLimiter limiter;
     private final ListenerChannels channels = new ListenerChannels("tern-ws");
 
@@ -56,10 +58,12 @@ public final class WebSocketListener implements AutoCloseable {
         this.settings = settings;
         this.tail = tail;
         this.loops = loops;
-        this.limiter = new ConnectionLimiter(settings.maxConnections(), broker.metrics(), connectionGate);
+        this.metrics = broker.metrics();
+        this.limiter = new ConnectionLimiter(settings.maxConnections(), metrics, connectionGate);
     }
 
     public InetSocketAddress start() throws InterruptedException {
+        metrics.expectDeliveriesOver(transport());
         WebSocketServerProtocolConfig protocol = WebSocketServerProtocolConfig.newBuilder()
                 .websocketPath(settings.path())
                 .subprotocols(SUBPROTOCOLS)
@@ -90,6 +94,10 @@ public final class WebSocketListener implements AutoCloseable {
         return bound;
     }
 
+    private String transport() {
+        return tls == null ? "ws" : "wss";
+    }
+
     /** Until the upgrade: closes idle sockets. After it: swaps itself for the frame codec and the MQTT tail. */
     private final class OnUpgrade extends ChannelInboundHandlerAdapter {
         @Override
@@ -100,7 +108,7 @@ public final class WebSocketListener implements AutoCloseable {
                 pipeline.remove(this);
                 pipeline.addLast("ws-frames-in", new FrameCodec.Inbound());
                 pipeline.addLast("ws-frames-out", new FrameCodec.Outbound());
-                tail.install(pipeline, tls == null ? "ws" : "wss");
+                tail.install(pipeline, transport());
                 return;
             }
             if (event instanceof IdleStateEvent) {
