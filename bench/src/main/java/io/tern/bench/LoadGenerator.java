@@ -223,17 +223,18 @@ public final class LoadGenerator {
             BenchClient subscriber = subscribers.get(s);
             int index = s;
             long[] counts = onLoop(subscriber, () -> {
+                Receipts receipts = subscriber.receipts();
                 long u = 0;
                 long exp = 0;
                 for (int p = 0; p < publishers.size(); p++) {
                     boolean routed = !paired || p == index;
                     if (routed && (!scenario.equals("fanout") || p == 0)) {
-                        u += subscriber.receipts().unique(p);
+                        u += receipts.unique(p);
                         exp += publishers.get(p).sent;
                     }
                 }
-                latency.add(subscriber.receipts().latencyMicros);
-                return new long[]{u, exp, subscriber.receipts().duplicates, subscriber.receipts().outOfOrder};
+                latency.add(receipts.latencyMicros);
+                return new long[]{u, exp, receipts.duplicates, receipts.outOfOrder};
             });
             unique += counts[0];
             expected += counts[1];
