@@ -122,16 +122,25 @@ public final class TopicTree<S> {
         }
     }
 
-    /** Visits every subscription matching {@code topic}, one member per shared group. */
+    /**
+     * Visits every subscription matching {@code topic}, one member per shared group. Allocates
+     * one {@link LevelKey} per call and nothing per level: the levels are looked up as slices of
+     * {@code topic}, never split into strings.
+     */
     public void match(String topic, MatchVisitor<S> visitor) {
-        String[] levels = Topics.levels(topic);
         // [MQTT-4.7.2-1] wildcards at the first level do not match topics starting with '$'.
         boolean dollarTopic = !topic.isEmpty() && topic.charAt(0) == '$';
-        match(root, levels, 0, dollarTopic, visitor);
+        match(root, new LevelKey(topic), 0, dollarTopic, visitor);
     }
 
-    private void match(Node<S> node, String[] levels, int index, boolean dollarTopic, MatchVisitor<S> visitor) {
-        boolean wildcardsAllowed = !(index == 0 && dollarTopic);
+    /**
+     * @param start where the level to match at {@code node}'s children begins in the topic; past
+     *              the topic's end once every level has been matched (levels split as
+     *              {@link Topics#levels}: "a/" has two, the second empty)
+     */
+    private void match(Node<S> node, LevelKey key, int start, boolean dollarTopic, MatchVisitor<S> visitor) {
+        String topic = key.topic;
+        boolean wildcardsAllowed = !(start == 0 && dollarTopic);
         if (wildcardsAllowed) {
             // "#" also matches the parent level itself: "a/#" matches "a" [MQTT-4.7.1-2].
             Node<S> multi = node.multiLevel;
@@ -139,19 +148,70 @@ public final class TopicTree<S> {
                 emit(multi, visitor);
             }
         }
-        if (index == levels.length) {
+        if (start > topic.length()) {
             emit(node, visitor);
             return;
+        }
+        int end = topic.indexOf('/', start);
+        if (end < 0) {
+            end = topic.length();
         }
         if (wildcardsAllowed) {
             Node<S> single = node.singleLevel;
             if (single != null) {
-                match(single, levels, index + 1, dollarTopic, visitor);
+                match(single, key, end + 1, dollarTopic, visitor);
             }
         }
-        Node<S> exact = node.children.get(levels[index]);
+        // The key is shared down the recursion, so it is pointed at this level only now, after
+        // the '+' branch has used it for the levels below.
+        Node<S> exact = node.children.get(key.at(start, end));
         if (exact != null) {
-            match(exact, levels, index + 1, dollarTopic, visitor);
+            match(exact, key, end + 1, dollarTopic, visitor);
+        }
+    }
+
+    /**
+     * One level of a topic, as a lookup key for a children map without copying it into a String.
+     * It equals a String with the same characters and hashes as that String does;
+     * {@link java.util.Map#get} finds the mapping whose key {@code k} satisfies
+     * {@code Objects.equals(key, k)}, that is, it asks this key, so the one-sided equality is all
+     * a lookup needs. Never stored in a map.
+     */
+    static final class LevelKey {
+        final String topic;
+        private int start;
+        private int length;
+        private int hash;
+
+        LevelKey(String topic) {
+            this.topic = topic;
+        }
+
+        LevelKey at(int levelStart, int levelEnd) {
+            start = levelStart;
+            length = levelEnd - levelStart;
+            int h = 0;
+            for (int i = levelStart; i < levelEnd; i++) {
+                h = 31 * h + topic.charAt(i);
+            }
+            hash = h;
+            return this;
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof String level && level.length() == length
+                    && topic.regionMatches(start, level, 0, length);
+        }
+
+        @Override
+        public String toString() {
+            return topic.substring(start, start + length);
         }
     }
 

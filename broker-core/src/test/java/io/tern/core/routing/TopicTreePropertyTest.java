@@ -21,12 +21,14 @@ import static org.quicktheories.generators.SourceDSL.lists;
 
 /**
  * The trie against {@link NaiveMatcher} on random filters and topics over a tiny alphabet, so
- * that collisions, empty levels, '$' topics, wildcards and shared groups all come up often.
+ * that collisions, empty levels, '$' topics, wildcards and shared groups all come up often, and
+ * levels whose hash codes collide or that are not ASCII.
  */
 class TopicTreePropertyTest {
 
-    private static final String[] TOPIC_LEVELS = {"a", "b", "", "$SYS", "$x", "c"};
-    private static final String[] FILTER_LEVELS = {"a", "b", "", "$SYS", "+", "c", "$x"};
+    // "Aa" and "BB" share a hash code; "ü" and "日本" are stored as Latin-1 and as UTF-16 strings.
+    private static final String[] TOPIC_LEVELS = {"a", "b", "", "$SYS", "$x", "c", "Aa", "BB", "ü", "日本"};
+    private static final String[] FILTER_LEVELS = {"a", "b", "", "$SYS", "+", "c", "$x", "Aa", "BB", "ü", "日本"};
 
     private static Gen<String> topics() {
         return lists().of(Generate.pick(List.of(TOPIC_LEVELS))).ofSizeBetween(1, 4)

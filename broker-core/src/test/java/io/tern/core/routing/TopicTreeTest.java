@@ -10,6 +10,9 @@ import java.util.Map;
 import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.strings;
 
 class TopicTreeTest {
 
@@ -32,6 +35,31 @@ class TopicTreeTest {
         tree.subscribe("sysplus", "sysplus", sub("$SYS/monitor/+"));
         assertThat(match(tree, "$SYS/monitor/Clients")).containsExactlyInAnyOrder("sys", "sysplus");
         assertThat(match(tree, "a/monitor/Clients")).containsExactlyInAnyOrder("hash", "plus");
+    }
+
+    @Test
+    void aLevelKeyHashesAndEqualsAsTheLevelStringWould() {
+        qt().withExamples(2000).forAll(strings().allPossible().ofLengthBetween(0, 12),
+                        integers().between(0, 12), integers().between(0, 12))
+                .assuming((topic, a, b) -> a <= topic.length() && b <= topic.length())
+                .checkAssert((topic, a, b) -> {
+                    int start = Math.min(a, b);
+                    int end = Math.max(a, b);
+                    String level = topic.substring(start, end);
+                    TopicTree.LevelKey key = new TopicTree.LevelKey(topic).at(start, end);
+                    assertThat(key.hashCode()).isEqualTo(level.hashCode());
+                    assertThat(key.equals(level)).isTrue();
+                    assertThat(key.equals(level + "x")).isFalse();
+                    assertThat(key.equals("x" + level)).isFalse();
+                    if (!level.isEmpty()) {
+                        char last = level.charAt(level.length() - 1);
+                        String changed = level.substring(0, level.length() - 1) + (char) (last + 1);
+                        assertThat(key.equals(changed)).isFalse();
+                    }
+                });
+        TopicTree.LevelKey colliding = new TopicTree.LevelKey("x/Aa/y").at(2, 4);
+        assertThat(colliding.hashCode()).isEqualTo("BB".hashCode());
+        assertThat(colliding.equals("BB")).isFalse();
     }
 
     @Test
