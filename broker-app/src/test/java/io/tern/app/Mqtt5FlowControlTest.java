@@ -81,6 +81,43 @@ class Mqtt5FlowControlTest extends ClientSupport {
         assertThat(client.receive(SHORT)).isNull(); // delivered once
     }
 
+    /** Three sessions, two of them with overlapping pairs: each gets one copy, merged per session. */
+    @Test
+    void overlappingSubscriptionsOfSeveralSessionsMergePerSession_MQTT_3_3_4_2() throws Exception {
+        RawClient first = subscribed("ov-first", "ov/#", 0, 1, "ov/+", 1, 2);
+        RawClient second = subscribed("ov-second", "ov/x", 1, 3, "ov/#", 0, 4);
+        RawClient third = subscribed("ov-third", "ov/+", 0, 5, null, 0, 0);
+        publisher().send(publish("ov/x", 1, 1, "all"));
+        assertDeliveredOnce(first, MqttQoS.AT_LEAST_ONCE, 1, 2);
+        assertDeliveredOnce(second, MqttQoS.AT_LEAST_ONCE, 3, 4);
+        assertDeliveredOnce(third, MqttQoS.AT_MOST_ONCE, 5);
+    }
+
+    private RawClient subscribed(String clientId, String filter, int qos, int id,
+                                 String otherFilter, int otherQos, int otherId) throws Exception {
+        RawClient client = rawConnected(MqttVersion.MQTT_5, clientId, true, MqttProperties.NO_PROPERTIES);
+        client.send(subscribe(1, filter, qos, props(MqttPropertyType.SUBSCRIPTION_IDENTIFIER, id)));
+        assertThat(client.receive(WAIT).fixedHeader().messageType()).isEqualTo(MqttMessageType.SUBACK);
+        if (otherFilter != null) {
+            client.send(subscribe(2, otherFilter, otherQos, props(MqttPropertyType.SUBSCRIPTION_IDENTIFIER, otherId)));
+            assertThat(client.receive(WAIT).fixedHeader().messageType()).isEqualTo(MqttMessageType.SUBACK);
+        }
+        return client;
+    }
+
+    private static void assertDeliveredOnce(RawClient client, MqttQoS qos, Integer... subscriptionIds) throws Exception {
+        MqttPublishMessage delivered = (MqttPublishMessage) client.receive(WAIT);
+        assertThat(delivered.fixedHeader().qosLevel()).isEqualTo(qos);
+        List<Integer> ids = delivered.variableHeader().properties()
+                .getProperties(MqttPropertyType.SUBSCRIPTION_IDENTIFIER.value()).stream()
+                .map(p -> (Integer) p.value()).toList();
+        assertThat(ids).containsExactlyInAnyOrder(subscriptionIds);
+        if (qos == MqttQoS.AT_LEAST_ONCE) {
+            client.send(reply(MqttMessageType.PUBACK, delivered.variableHeader().packetId()));
+        }
+        assertThat(client.receive(SHORT)).isNull();
+    }
+
     @Test
     void clientReceiveMaximumLimitsUnacknowledgedMessages_MQTT_4_9_0_2() throws Exception {
         RawClient slow = rawConnected(MqttVersion.MQTT_5, "slow", true, props(MqttPropertyType.RECEIVE_MAXIMUM, 2));

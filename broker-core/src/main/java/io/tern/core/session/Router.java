@@ -42,7 +42,12 @@ public final class Router {
 
     private static final class Collector implements TopicTree.MatchVisitor<Session> {
         private final String publisherClientId;
-        private final Map<Session, Target> targets = new HashMap<>(8);
+        /**
+         * The first session matched, and the rest by session once a second one matches: most
+         * messages reach one session, and merging needs a map only when there are several.
+         */
+        private Target first;
+        private Map<Session, Target> more;
         private List<Target> sharedTargets;
         private List<Session> congested;
         private int stored;
@@ -68,21 +73,44 @@ public final class Router {
                 }
                 sharedTargets.add(target);
             } else {
-                target = targets.computeIfAbsent(entry.subscriber(), Target::new);
+                target = target(entry.subscriber());
             }
             target.add(options.maxQos(), options.retainAsPublished(), subscription.subscriptionIdentifier());
         }
 
+        private Target target(Session session) {
+            if (first == null) {
+                first = new Target(session);
+                return first;
+            }
+            if (first.session == session) {
+                return first;
+            }
+            if (more == null) {
+                more = new HashMap<>(8);
+            }
+            return more.computeIfAbsent(session, Target::new);
+        }
+
         int dispatch(Message message) {
-            for (Target target : targets.values()) {
-                deliver(target, message);
+            int deliveries = 0;
+            if (first != null) {
+                deliver(first, message);
+                deliveries++;
+            }
+            if (more != null) {
+                for (Target target : more.values()) {
+                    deliver(target, message);
+                }
+                deliveries += more.size();
             }
             if (sharedTargets != null) {
                 for (Target target : sharedTargets) {
                     deliver(target, message);
                 }
+                deliveries += sharedTargets.size();
             }
-            return targets.size() + (sharedTargets == null ? 0 : sharedTargets.size());
+            return deliveries;
         }
 
         private void deliver(Target target, Message message) {
