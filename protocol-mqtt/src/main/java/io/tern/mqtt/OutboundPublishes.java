@@ -13,7 +13,29 @@ import io.tern.core.session.OutboundPublish;
 
 /** Builds the PUBLISH a session sends. The payload array is wrapped, not copied, across a fan-out. */
 final class OutboundPublishes {
+    /**
+     * Every PUBLISH fixed header a session sends, by QoS, DUP and RETAIN: the header is immutable
+     * and the encoder computes the remaining length itself, so one instance per combination
+     * serves every message.
+     */
+    private static final MqttFixedHeader[] FIXED_HEADERS = new MqttFixedHeader[12];
+
+    static {
+        for (MqttQoS qos : new MqttQoS[]{MqttQoS.AT_MOST_ONCE, MqttQoS.AT_LEAST_ONCE, MqttQoS.EXACTLY_ONCE}) {
+            for (int flags = 0; flags < 4; flags++) {
+                boolean dup = (flags & 2) != 0;
+                boolean retain = (flags & 1) != 0;
+                FIXED_HEADERS[fixedHeaderIndex(qos.value(), dup, retain)] =
+                        new MqttFixedHeader(MqttMessageType.PUBLISH, dup, qos, retain, 0);
+            }
+        }
+    }
+
     private OutboundPublishes() {
+    }
+
+    private static int fixedHeaderIndex(int qos, boolean dup, boolean retain) {
+        return qos * 4 + (dup ? 2 : 0) + (retain ? 1 : 0);
     }
 
     static MqttPublishMessage build(OutboundPublish publish, boolean v5) {
@@ -31,8 +53,7 @@ final class OutboundPublishes {
                 properties.add(new MqttProperties.IntegerProperty(MqttPropertyType.SUBSCRIPTION_IDENTIFIER.value(), id));
             }
         }
-        MqttFixedHeader fixedHeader = new MqttFixedHeader(MqttMessageType.PUBLISH, publish.dup(),
-                MqttQoS.valueOf(message.qos().value()), message.retain(), 0);
+        MqttFixedHeader fixedHeader = FIXED_HEADERS[fixedHeaderIndex(message.qos().value(), publish.dup(), message.retain())];
         return new MqttPublishMessage(fixedHeader,
                 new MqttPublishVariableHeader(message.topic(), publish.packetId(), properties),
                 Unpooled.wrappedBuffer(message.payload()));

@@ -32,6 +32,8 @@ final class SessionMailbox implements Executor {
             AtomicIntegerFieldUpdater.newUpdater(SessionMailbox.class, "scheduled");
     private final Executor fallback;
     private final Runnable afterDrain;
+    /** One Runnable for every drain, rather than a new method reference per scheduled drain. */
+    private final Runnable drainTask = this::drain;
     private volatile Executor owner;
 
     /**
@@ -61,12 +63,12 @@ final class SessionMailbox implements Executor {
     private void schedule() {
         Executor target = owner;
         try {
-            target.execute(this::drain);
+            target.execute(drainTask);
         } catch (RejectedExecutionException e) {
             // The owner's event loop is shutting down: keep the session's work going elsewhere.
             owner = fallback;
             try {
-                fallback.execute(this::drain);
+                fallback.execute(drainTask);
             } catch (RejectedExecutionException stopped) {
                 // The broker itself is stopping: there is nowhere left to run session work.
                 scheduled = 0;
