@@ -52,7 +52,9 @@ import java.util.concurrent.TimeUnit;
  * The per-message path, from a decoded PUBLISH entering the publisher's connection handler to
  * the encoded bytes the subscribers' channels write: routing, session queues, packet ids,
  * QoS 1 acknowledgements both ways, encoding. The real MQTT tail on {@link EmbeddedChannel}s,
- * so no socket or scheduler noise is measured; the broker runs with the in-memory store.
+ * so no socket or scheduler noise is measured; the broker runs with the in-memory store. The
+ * benchmark thread is a {@code FastThreadLocalThread}, as an event loop is, so Netty recycles
+ * what it recycles in the broker ({@link FastThreadLocalExecutor}).
  * <pre>java -cp bench/target/tern-bench.jar org.openjdk.jmh.Main PublishPathBenchmark</pre>
  */
 @State(Scope.Thread)
@@ -60,7 +62,8 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(1)
+@Fork(value = 1, jvmArgsAppend = {"-Djmh.executor=CUSTOM",
+        "-Djmh.executor.class=io.tern.bench.FastThreadLocalExecutor"})
 public class PublishPathBenchmark {
     private static final String TOPIC = "bench/path/topic";
 
