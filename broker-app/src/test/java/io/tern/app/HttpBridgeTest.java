@@ -138,6 +138,8 @@ class HttpBridgeTest extends ClientSupport {
             "POST|/publish|application/json|{\"topic\":\"a/+\"}|400|topic",
             "POST|/publish|application/json|{\"topic\":\"a/#\"}|400|topic",
             "POST|/publish|application/json|{\"topic\":\"\"}|400|topic",
+            "POST|/publish|application/json|{\"topic\":\"a/\\ud800\"}|400|topic",
+            "POST|/publish|application/json|{\"topic\":\"a\",\"response_topic\":\"r/\\udc00\"}|400|response_topic",
             "POST|/publish|application/json|{\"topic\":7}|400|topic",
             "POST|/publish|application/json|{\"topic\":\"a\",\"qos\":3}|400|qos",
             "POST|/publish|application/json|{\"topic\":\"a\",\"qos\":\"1\"}|400|qos",

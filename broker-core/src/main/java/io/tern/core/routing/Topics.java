@@ -7,6 +7,7 @@ public final class Topics {
     /** Strings in MQTT are at most 65535 bytes of UTF-8 [MQTT-1.5.4-?]. */
     public static final int MAX_TOPIC_BYTES = 65_535;
     public static final String SHARE_PREFIX = "$share/";
+    private static final String NOT_UTF8 = "not valid UTF-8: half of a surrogate pair";
 
     private Topics() {
     }
@@ -28,6 +29,9 @@ public final class Topics {
                 return new TopicCheck.Invalid("topic name contains U+0000");
             }
         }
+        if (hasUnpairedSurrogate(topic)) {
+            return new TopicCheck.Invalid(NOT_UTF8);
+        }
         if (utf8Length(topic) > MAX_TOPIC_BYTES) {
             return new TopicCheck.Invalid("topic name longer than 65535 bytes");
         }
@@ -48,6 +52,9 @@ public final class Topics {
         }
         if (filter.indexOf('\u0000') >= 0) {
             return new TopicCheck.Invalid("topic filter contains U+0000");
+        }
+        if (hasUnpairedSurrogate(filter)) {
+            return new TopicCheck.Invalid(NOT_UTF8);
         }
         if (filter.startsWith(SHARE_PREFIX) || filter.equals("$share")) {
             SharedFilter shared = SharedFilter.parse(filter);
@@ -86,6 +93,26 @@ public final class Topics {
             }
         }
         return TopicCheck.VALID;
+    }
+
+    /**
+     * A string from a bridge (a JSON escape such as {@code "\\ud800"}) can hold half of a
+     * surrogate pair, which has no UTF-8 encoding [MQTT-1.5.4-1]: an encoder would put a
+     * replacement byte on the wire, and a packet's size computed beforehand would be wrong.
+     */
+    private static boolean hasUnpairedSurrogate(String s) {
+        int length = s.length();
+        for (int i = 0; i < length; i++) {
+            char c = s.charAt(i);
+            if (Character.isSurrogate(c)) {
+                if (Character.isHighSurrogate(c) && i + 1 < length && Character.isLowSurrogate(s.charAt(i + 1))) {
+                    i++;
+                } else {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     public static boolean hasWildcard(String filter) {
