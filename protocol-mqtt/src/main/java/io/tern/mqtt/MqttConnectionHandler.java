@@ -833,7 +833,7 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
                 && OutboundPublishes.size(publish, adapter.isV5()) > clientMaxPacketSize) {
             return false;
         }
-        ctx.write(OutboundPublishes.build(publish, adapter.isV5()), ctx.voidPromise());
+        ctx.write(OutboundPublishes.encode(ctx.alloc(), publish, adapter.isV5()), ctx.voidPromise());
         return true;
     }
 
