@@ -87,8 +87,7 @@ class OutboundPublishesTest {
         // half of a surrogate pair).
         Gen<String> topics = strings().allPossible().ofLengthBetween(1, 40)
                 .mix(strings().ascii().ofLengthBetween(1, 300), 50)
-                .map(topic -> topic.replace('+', 'p').replace('#', 'h').replace('\u0000', '0'))
-                .assuming(topic -> Topics.checkTopicName(topic).isValid());
+                .map(topic -> withoutUnpairedSurrogates(topic.replace('+', 'p').replace('#', 'h').replace('\u0000', '0')));
         Gen<Integer> payloadSizes = integers().between(0, 200).mix(integers().between(0, 20_000), 10);
         qt().withExamples(500).forAll(topics, integers().between(0, 7), payloadSizes, integers().between(1, 65_535))
                 .checkAssert((topic, flags, payloadSize, packetId) -> {
@@ -99,6 +98,7 @@ class OutboundPublishesTest {
                     new Random(payloadSize).nextBytes(payload);
                     OutboundPublish publish = new OutboundPublish(qos == QoS.AT_MOST_ONCE ? 0 : packetId,
                             Message.of(topic, payload, qos, retain), dup, List.of(), 0);
+                    assertThat(Topics.checkTopicName(topic).isValid()).as("generated topic is valid").isTrue();
                     for (boolean v5 : new boolean[]{false, true}) {
                         Object encoded = OutboundPublishes.encode(UnpooledByteBufAllocator.DEFAULT, publish, v5);
                         assertThat(encoded).isInstanceOf(ByteBuf.class);
@@ -130,6 +130,20 @@ class OutboundPublishesTest {
             ReferenceCountUtil.release(withIdentifier);
             ReferenceCountUtil.release(forV3);
         }
+    }
+
+    /** Replaces each half of a surrogate pair that has no other half, so that every draw is used. */
+    private static String withoutUnpairedSurrogates(String s) {
+        StringBuilder out = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                out.append(c).append(s.charAt(++i));
+            } else {
+                out.append(Character.isSurrogate(c) ? 's' : c);
+            }
+        }
+        return out.toString();
     }
 
     private static byte[] nettyEncoded(MqttPublishMessage message, boolean v5) {
