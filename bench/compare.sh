@@ -16,6 +16,11 @@
 #     every 10 s, info logging, 1,000 queued messages per session), as a user or an outside check
 #     would start it; only the TCP address, the other listeners' ports (0: any free one) and the data
 #     directory are moved, through environment overrides. Otherwise Tern runs the tuned file below.
+#     ROUNDS=N (default 1) runs every scenario N times and prints medians. The order alternates:
+#     odd rounds run Tern first, even rounds Mosquitto first, so neither broker always runs right
+#     after the other's exit on its core. A latency p99 moves by a tenth or more between single
+#     runs on a shared machine; a claim about it needs ROUNDS=20 or so, read as the median of the
+#     per-round ratios it prints.
 #     Needs mosquitto, taskset, bc, and built broker-app/target/tern.jar and bench/target/tern-bench.jar.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +30,7 @@ tern_port=18833
 mosq_port=18834
 scratch_port=18835
 generator_warm_up="${GENERATOR_WARM_UP:-1}"
+rounds="${ROUNDS:-1}"
 default_config="${DEFAULT_CONFIG:-0}"
 latency_generator_java_opts="${LATENCY_GENERATOR_JAVA_OPTS--XX:TieredStopAtLevel=1}"
 tern_jar="broker-app/target/tern.jar"
@@ -113,8 +119,11 @@ stop_broker() {
   broker_pid=""
 }
 
-# Each scenario gets a fresh broker, Tern then Mosquitto: no heap, queue or allocator state carries
-# over from one scenario to the next, and both brokers run it minutes apart at most.
+# Each scenario gets a fresh broker per run: no heap, queue or allocator state carries over from
+# one run to the next, and both brokers run it minutes apart at most.
+for round in $(seq 1 "$rounds"); do
+order=(tern mosquitto)
+(( round % 2 == 0 )) && order=(mosquitto tern)
 for scenario in "${scenarios[@]}"; do
   scenario_name "$scenario" | grep -Eq "$filter" || continue
   warm_up=()
@@ -131,36 +140,45 @@ for scenario in "${scenarios[@]}"; do
     fi
     warm_up=(--warm-up-port "$scratch_port" --warm-up-seconds 10)
   fi
-  for broker in tern mosquitto; do
+  for broker in "${order[@]}"; do
     start_broker "$broker"
     # shellcheck disable=SC2086
     line=$(taskset -c 1 java "${generator_java_opts[@]}" -Dio.netty.leakDetection.level=disabled -jar "$bench_jar" --port "$port" \
       --scenario $scenario --duration "$seconds" --broker-pid "$broker_pid" "${warm_up[@]}" 2>/dev/null)
     peak=$(awk '/VmHWM/ {print $2}' "/proc/$broker_pid/status")
     stop_broker
-    echo "$broker $line peak_rss_kb=$peak" | tee -a "$work/results"
+    echo "$broker round=$round $line peak_rss_kb=$peak" | tee -a "$work/results"
   done
+done
 done
 
 echo
-printf "%-12s %11s %11s %6s %14s %14s %6s %11s %11s %14s %9s %9s\n" scenario tern_msg/s mosq_msg/s ratio \
-  tern_per_cpu_s mosq_per_cpu_s ratio tern_p99_us mosq_p99_us lost_t/m tern_pk_mb mosq_pk_mb
+[[ "$rounds" -gt 1 ]] && echo "medians of $rounds rounds; p99_r: median of the per-round p99 ratios; lost: sum over rounds"
+printf "%-12s %11s %11s %6s %14s %14s %6s %11s %11s %6s %14s %9s %9s\n" scenario tern_msg/s mosq_msg/s ratio \
+  tern_per_cpu_s mosq_per_cpu_s ratio tern_p99_us mosq_p99_us p99_r lost_t/m tern_pk_mb mosq_pk_mb
 field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"; }
+values() { # BROKER SCENARIO FIELD: one value per round, in round order
+  grep "^$1 round=[0-9]* scenario=$(awk '{print $1}' <<<"$2") qos=$(awk '{print $3}' <<<"$2") " "$work/results" |
+    sed -n "s/.* $3=\([^ ]*\).*/\1/p"
+}
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
 for scenario in "${scenarios[@]}"; do
   name=$(scenario_name "$scenario")
   [[ "$name" == connections ]] && continue
   echo "$name" | grep -Eq "$filter" || continue
-  t=$(grep "^tern scenario=$(echo "$scenario" | awk '{print $1}') qos=$(echo "$scenario" | awk '{print $3}') " "$work/results" | head -1)
-  m=$(grep "^mosquitto scenario=$(echo "$scenario" | awk '{print $1}') qos=$(echo "$scenario" | awk '{print $3}') " "$work/results" | head -1)
-  tr=$(field "$t" rate); mr=$(field "$m" rate)
-  tc=$(field "$t" per_cpu_s); mc=$(field "$m" per_cpu_s)
-  printf "%-12s %11s %11s %6.2f %14s %14s %6.2f %11s %11s %14s %9d %9d\n" "$name" "$tr" "$mr" \
+  tr=$(values tern "$scenario" rate | median); mr=$(values mosquitto "$scenario" rate | median)
+  tc=$(values tern "$scenario" per_cpu_s | median); mc=$(values mosquitto "$scenario" per_cpu_s | median)
+  p99_ratio=$(paste <(values tern "$scenario" p99_us) <(values mosquitto "$scenario" p99_us) |
+    awk '{ print $1 / ($2 + 0.0001) }' | median)
+  lost=$(values tern "$scenario" lost | awk '{ s += $1 } END { print s }')/$(values mosquitto "$scenario" lost | awk '{ s += $1 } END { print s }')
+  printf "%-12s %11s %11s %6.2f %14s %14s %6.2f %11s %11s %6.2f %14s %9d %9d\n" "$name" "$tr" "$mr" \
     "$(echo "$tr / ($mr + 0.0001)" | bc -l)" "$tc" "$mc" "$(echo "$tc / ($mc + 0.0001)" | bc -l)" \
-    "$(field "$t" p99_us)" "$(field "$m" p99_us)" "$(field "$t" lost)/$(field "$m" lost)" \
-    "$(( $(field "$t" peak_rss_kb) / 1024 ))" "$(( $(field "$m" peak_rss_kb) / 1024 ))"
+    "$(values tern "$scenario" p99_us | median)" "$(values mosquitto "$scenario" p99_us | median)" "$p99_ratio" "$lost" \
+    "$(( $(values tern "$scenario" peak_rss_kb | median | cut -d. -f1) / 1024 ))" \
+    "$(( $(values mosquitto "$scenario" peak_rss_kb | median | cut -d. -f1) / 1024 ))"
 done
 if grep -q "scenario=connections" "$work/results"; then
-  t=$(grep "^tern scenario=connections" "$work/results"); m=$(grep "^mosquitto scenario=connections" "$work/results")
+  t=$(grep "^tern round=1 scenario=connections" "$work/results"); m=$(grep "^mosquitto round=1 scenario=connections" "$work/results")
   echo
   printf "%-12s %12s %10s %12s %14s %14s %14s %14s\n" broker connections in_flight still_open connect_rate \
     rss_before_kb rss_after_kb kb_per_conn
