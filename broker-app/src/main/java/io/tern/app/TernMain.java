@@ -144,7 +144,8 @@ public final class TernMain {
         }
         // HUP re-reads the configuration and applies what can change at run time: logging, the
         // password and ACL files, and TLS certificates.
-        Signal.handle(new Signal("HUP"), signal -> {
+        Signal hangUp = new Signal("HUP");
+        Signal.handle(hangUp, signal -> {
             try {
                 TernConfig reloaded = load(options, environment);
                 logging.apply(reloaded.logging());
@@ -154,6 +155,12 @@ public final class TernMain {
                 log.warn("config_reload_failed kept=previous error=\"{}\"", e.getMessage());
             }
         });
+        if (IgnoredSignals.isIgnored(hangUp.getNumber())) {
+            // Started with HUP ignored (nohup does that): the JVM then installs no handler for it,
+            // so kill -HUP would do nothing at all. Mosquitto reloads regardless; we can only say so.
+            log.warn("sighup_ignored reload=unavailable hint=\"started with SIGHUP ignored (nohup?); start it without"
+                    + " nohup (systemd, docker, or setsid instead) for kill -HUP reloads\"");
+        }
         if (HeapRetention.keepGrownHeap()) {
             log.info("jvm_heap_kept max_heap_free_ratio={}", HeapRetention.KEEP);
         }

@@ -192,6 +192,20 @@ class DaemonProcessTest {
         assertThat(process.exitValue()).isZero();
     }
 
+    /** Under nohup the JVM installs no HUP handler; the daemon says reloads are unavailable. */
+    @Test
+    void startedUnderNohupWarnsThatSighupCannotReload(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("tern.yaml");
+        Files.writeString(file, "listeners:\n  tcp: { host: 127.0.0.1, port: 0 }\n");
+        Process process = Daemons.start(List.of("nohup"), Map.of(), "--config", file.toString());
+        processes.add(process);
+        java.util.concurrent.BlockingQueue<String> lines = linesOf(process);
+        assertThat(awaitLine(lines, "sighup_ignored")).contains("reload=unavailable").contains("nohup");
+        awaitLine(lines, "broker_started");
+        process.toHandle().destroy();
+        assertThat(process.waitFor(10, TimeUnit.SECONDS)).isTrue();
+    }
+
     /** The passwd command as a real process, then SIGHUP: a new user gets in without a restart. */
     @Test
     void passwdThenSighupLetsANewUserInAndABadFileKeepsTheOldOnes(@TempDir Path dir) throws Exception {

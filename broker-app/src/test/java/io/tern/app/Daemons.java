@@ -26,10 +26,16 @@ final class Daemons {
      * ours, then gets storage in memory (tests must not share ./data) and {@code environment}.
      */
     static Process start(Map<String, String> environment, String... args) throws IOException {
+        return start(List.of(), environment, args);
+    }
+
+    /** As above, with {@code launcher} (e.g. {@code nohup}) in front of the java command. */
+    static Process start(List<String> launcher, Map<String, String> environment, String... args) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         // The shipped logging config, not the test one (which hides INFO), unless the test sets
         // levels itself (an operator's -Dlogback.configurationFile keeps its own appenders).
-        List<String> command = new ArrayList<>(List.of(java));
+        List<String> command = new ArrayList<>(launcher);
+        command.add(java);
         if (!environment.containsKey("TERN_LOGGING_LEVELS")) {
             String logback = Path.of("src", "main", "resources", "logback.xml").toAbsolutePath().toString();
             command.add("-Dlogback.configurationFile=" + logback);
