@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.BufferedReader;
@@ -194,6 +196,7 @@ class DaemonProcessTest {
 
     /** Under nohup the JVM installs no HUP handler; the daemon says reloads are unavailable. */
     @Test
+    @EnabledOnOs(OS.LINUX) // the check reads /proc/self/status
     void startedUnderNohupWarnsThatSighupCannotReload(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("tern.yaml");
         Files.writeString(file, "listeners:\n  tcp: { host: 127.0.0.1, port: 0 }\n");

@@ -1,6 +1,8 @@
 package io.tern.app;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -32,6 +34,7 @@ class IgnoredSignalsTest {
     }
 
     @Test
+    @EnabledOnOs(OS.LINUX)
     void thisTestProcessIsReadFromProc() {
         // Whatever the runner ignores, a real /proc/self/status parses without error and agrees
         // with the mask read by hand.
