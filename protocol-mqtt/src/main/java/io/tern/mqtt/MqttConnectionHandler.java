@@ -119,6 +119,7 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
     private ArrayDeque<PendingAck> pendingAcks; // made when first needed
     /** A further reason to stay throttled that came while already throttled. */
     private Backpressure alsoWaitFor;
+    private final UnreadReplies unreadReplies = new UnreadReplies();
     private Long expiryFromDisconnect;
 
     MqttConnectionHandler(Broker broker, MqttTailSettings settings, String transport, LogBudget logBudget,
@@ -532,7 +533,7 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
             case PUBCOMP -> session.onPubComp(packetId(message));
             case SUBSCRIBE -> onSubscribe((MqttSubscribeMessage) message);
             case UNSUBSCRIBE -> onUnsubscribe((MqttUnsubscribeMessage) message);
-            case PINGREQ -> ctx.write(Packets.PINGRESP);
+            case PINGREQ -> reply(Packets.PINGRESP);
             case DISCONNECT -> onDisconnect(message);
             // [MQTT-3.1.0-2] a second CONNECT is a protocol error.
             case CONNECT -> closeWithError(ReasonCode.PROTOCOL_ERROR, "second CONNECT");
@@ -676,7 +677,7 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
     private void sendWhenStored(CompletionStage<Void> stored, MqttMessage reply) {
         CompletableFuture<Void> future = stored.toCompletableFuture();
         if ((pendingAcks == null || pendingAcks.isEmpty()) && future.isDone() && !future.isCompletedExceptionally()) {
-            ctx.write(reply);
+            reply(reply);
             return;
         }
         if (pendingAcks == null) {
@@ -684,6 +685,19 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
         }
         pendingAcks.add(new PendingAck(future, reply));
         future.whenComplete((ok, error) -> ctx.executor().execute(this::flushStoredAcks));
+    }
+
+    /**
+     * Writes the answer to a client's request (PINGRESP, PUBACK, SUBACK...), and stops reading from
+     * a client that leaves too many of them unread, until it reads: see {@link UnreadReplies}.
+     */
+    private void reply(Object answer) {
+        ctx.write(answer);
+        if (unreadReplies.tooMany(ctx)) {
+            broker.metrics().limitHit("unread_replies");
+            // Closed, a channel is never writable again: stop checking then too.
+            throttle(() -> ctx.channel().isWritable() || !ctx.channel().isActive());
+        }
     }
 
     private void flushStoredAcks() {
@@ -699,7 +713,7 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
                 return;
             }
             if (ctx.channel().isActive()) {
-                ctx.write(ack.reply());
+                reply(ack.reply());
                 wrote = true;
             }
         }
@@ -755,7 +769,7 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
             requests.add(new SubscriptionRequest(filter.topicFilter(), options, subscriptionId));
         }
         List<ReasonCode> codes = broker.subscribe(session, requests);
-        ctx.write(adapter.subAck(subscribe.variableHeader().messageId(), codes));
+        reply(adapter.subAck(subscribe.variableHeader().messageId(), codes));
     }
 
     private void onUnsubscribe(MqttUnsubscribeMessage unsubscribe) {
@@ -766,7 +780,7 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
             return;
         }
         List<ReasonCode> codes = broker.unsubscribe(session, filters);
-        ctx.write(adapter.unsubAck(unsubscribe.variableHeader().messageId(), codes));
+        reply(adapter.unsubAck(unsubscribe.variableHeader().messageId(), codes));
     }
 
     private void onDisconnect(MqttMessage disconnect) {
@@ -839,7 +853,7 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
 
     @Override
     public void sendPubRel(int packetId, ReasonCode reasonCode) {
-        ctx.write(adapter.pubRel(packetId, reasonCode));
+        reply(adapter.pubRel(packetId, reasonCode)); // the answer to the client's PUBREC
     }
 
     @Override
