@@ -685,6 +685,15 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
         }
         pendingAcks.add(new PendingAck(future, reply));
         future.whenComplete((ok, error) -> ctx.executor().execute(this::flushStoredAcks));
+        if (pendingAcks.size() > settings.receiveMaximum()) {
+            // The store is behind this client. A v5 client keeps within our Receive Maximum
+            // [MQTT-3.3.4-7]; a v3 client has no such window and could queue writes (and the
+            // messages in them) faster than the disk takes them, without bound. Stop reading from
+            // it until half its acknowledgements are out.
+            broker.metrics().limitHit("receive_maximum");
+            int resumeAt = settings.receiveMaximum() / 2;
+            throttle(() -> pendingAcks.size() <= resumeAt || !ctx.channel().isActive());
+        }
     }
 
     /**

@@ -6,7 +6,8 @@ package io.tern.mqtt;
  * @param maxPacketSize          largest packet accepted, fixed header included; advertised as
  *                               Maximum Packet Size in v5 CONNACK
  * @param connectTimeoutMillis   a socket that sends no CONNECT within this is closed
- * @param receiveMaximum         inbound QoS 2 messages a client may have unreleased (v5 Receive Maximum)
+ * @param receiveMaximum         inbound QoS 2 messages a client may have unreleased (v5 Receive Maximum);
+ *                               also its acknowledgements waiting for storage before reading pauses
  * @param topicAliasMaximum      inbound topic aliases accepted per connection (0 disables)
  * @param serverKeepAliveSeconds if positive, overrides the client's keep alive (v5 Server Keep Alive)
  * @param maxKeepAliveSeconds    a larger (or zero) client keep alive is lowered to this for v5 clients
