@@ -14,11 +14,7 @@ import io.netty.handler.codec.mqtt.MqttVersion;
 import org.junit.jupiter.api.Test;
 
 import java.io.InputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.StandardSocketOptions;
-import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -172,63 +168,16 @@ class AbuseLimitsTest extends ClientSupport {
      */
     @Test
     void aClientThatDoesNotReadItsAnswersIsNotReadFromUntilItDoes() throws Exception {
-        try (SocketChannel client = SocketChannel.open()) {
-            // Small buffers on the client's side, so they fill soon once the broker stops reading.
-            client.setOption(StandardSocketOptions.SO_SNDBUF, 16 * 1024);
-            client.setOption(StandardSocketOptions.SO_RCVBUF, 16 * 1024);
-            client.connect(new InetSocketAddress("127.0.0.1", port()));
+        try (DeafClient client = new DeafClient(port())) {
             // v3.1.1 CONNECT "deaf", clean session, keep alive 0 (no keep-alive timeout while paused)
             byte[] connect = {0x10, 0x10, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x04, 0x02, 0x00, 0x00,
                     0x00, 0x04, 'd', 'e', 'a', 'f'};
-            client.write(ByteBuffer.wrap(connect));
-            ByteBuffer connAck = ByteBuffer.allocate(4);
-            while (connAck.hasRemaining()) {
-                client.read(connAck);
-            }
-            assertThat(connAck.array()).containsExactly(0x20, 0x02, 0x00, 0x00);
-            client.configureBlocking(false);
-
-            ByteBuffer pings = ByteBuffer.allocate(64 * 1024);
-            while (pings.hasRemaining()) {
-                pings.put((byte) 0xC0).put((byte) 0x00);
-            }
-            pings.flip();
-            AtomicLong sent = new AtomicLong();
-            // Each poll writes until the socket takes no more; the broker's socket buffers (a few
-            // MB over loopback) fill before its own limit is reached, so poll often.
-            await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(1)).until(() -> {
-                int written;
-                do {
-                    if (!pings.hasRemaining()) {
-                        pings.rewind();
-                    }
-                    written = client.write(pings);
-                    sent.addAndGet(written);
-                } while (written > 0);
-                return broker().counter("tern.limits.hits", "limit", "unread_replies") > 0;
-            });
+            assertThat(client.exchange(connect, 4)).containsExactly(0x20, 0x02, 0x00, 0x00);
+            client.sendUntil(new byte[]{(byte) 0xC0, 0x00}, // PINGREQ
+                    () -> broker().counter("tern.limits.hits", "limit", "unread_replies") > 0);
             // Paused: what the broker took before it stopped, and the sockets' buffers, and no more.
-            assertThat(sent.get()).isLessThan(32L << 20);
-
-            // Finish the PINGREQ a partial write may have split, then read: every one is answered.
-            pings.limit(pings.position() + pings.position() % 2);
-            ByteBuffer answers = ByteBuffer.allocate(64 * 1024);
-            AtomicLong answered = new AtomicLong();
-            await().atMost(Duration.ofSeconds(30)).until(() -> {
-                sent.addAndGet(client.write(pings));
-                int read;
-                while ((read = client.read(answers)) > 0) {
-                    answers.flip();
-                    while (answers.remaining() >= 2) {
-                        assertThat(answers.get()).isEqualTo((byte) 0xD0); // PINGRESP
-                        assertThat(answers.get()).isEqualTo((byte) 0x00);
-                        answered.incrementAndGet();
-                    }
-                    answers.compact();
-                }
-                assertThat(read).as("the broker closed the connection").isNotNegative();
-                return !pings.hasRemaining() && answered.get() == sent.get() / 2;
-            });
+            assertThat(client.sentBytes()).isLessThan(32L << 20);
+            client.readAllAnswers(new byte[]{(byte) 0xD0, 0x00}); // PINGRESP
         }
     }
 
