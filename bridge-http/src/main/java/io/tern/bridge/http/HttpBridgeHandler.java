@@ -103,12 +103,11 @@ final class HttpBridgeHandler extends SimpleChannelInboundHandler<FullHttpReques
             ArrayDeque<FullHttpRequest> again = ctx.channel().attr(WAITING).get();
             if (again != null) {
                 again.addAll(waiting); // a later request waits for a check again: keep the rest in order
+                ReadPauses.resume(ctx.channel()); // this wait is over; the new one holds its own pause
                 return;
             }
         }
-        if (ctx.channel().isActive()) {
-            ctx.channel().config().setAutoRead(true);
-        }
+        ReadPauses.resume(ctx.channel());
     }
 
     private void handle(ChannelHandlerContext ctx, FullHttpRequest request) {
@@ -149,7 +148,7 @@ final class HttpBridgeHandler extends SimpleChannelInboundHandler<FullHttpReques
             FullHttpResponse ready = response;
             request.retain();
             ctx.channel().attr(WAITING).set(new ArrayDeque<>());
-            ctx.channel().config().setAutoRead(false);
+            ReadPauses.pause(ctx.channel());
             stored.whenComplete((ok, error) -> ctx.executor().execute(() -> {
                 try {
                     FullHttpResponse answer = ready;
@@ -218,7 +217,7 @@ final class HttpBridgeHandler extends SimpleChannelInboundHandler<FullHttpReques
     /** Stops reading until the authenticator answers; later requests of this connection queue behind. */
     private void waitForCheck(ChannelHandlerContext ctx, FullHttpRequest request, Identity.Pending pending) {
         ctx.channel().attr(WAITING).set(new ArrayDeque<>());
-        ctx.channel().config().setAutoRead(false);
+        ReadPauses.pause(ctx.channel());
         request.retain();
         broker.authenticate(pending.credentials()).whenComplete((outcome, error) -> ctx.executor().execute(() -> {
             try {
@@ -340,12 +339,16 @@ final class HttpBridgeHandler extends SimpleChannelInboundHandler<FullHttpReques
      * the subscriber catches up, as MQTT publishers are held back.
      */
     private void pauseUntilRelieved(ChannelHandlerContext ctx, io.tern.core.Backpressure backpressure) {
-        ctx.channel().config().setAutoRead(false);
-        backpressure.whenRelieved(ctx.executor(), () -> {
-            if (ctx.channel().isActive()) {
-                ctx.channel().config().setAutoRead(true);
-            }
-        });
+        ReadPauses.pause(ctx.channel());
+        backpressure.whenRelieved(ctx.executor(), () -> ReadPauses.resume(ctx.channel()));
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (ReadPauses.writabilityChanged(ctx.channel())) {
+            broker.metrics().limitHit("unread_replies");
+        }
+        ctx.fireChannelWritabilityChanged();
     }
 
     private static FullHttpResponse rejection(PublishOutcome.Rejected rejected) {
