@@ -44,6 +44,14 @@ final class Outbox {
      */
     private ArrayDeque<Spilled> spilled = NO_SPILLED;
     private boolean spilling;
+    /**
+     * Retained messages for a new subscription, not sent yet: sent ahead of the queue as the window
+     * and the socket allow, and outside its limits. Every matching retained message is sent
+     * ([MQTT-3.3.1-9]; 3.1.1: [MQTT-3.3.1-6]), however many: through the queue, all but its limit
+     * (1,000) were dropped for a subscription matching more. They are the retained store's
+     * messages, held by reference.
+     */
+    private ArrayDeque<Delivery> retainedBacklog = NO_DELIVERIES;
 
     /** @param sent the client may have received it already (resend with DUP) */
     private record Spilled(long seq, long size, boolean sent) {
@@ -104,9 +112,44 @@ final class Outbox {
     void detach(boolean durable) {
         connection = null;
         congested = false;
+        queueRetainedBacklog();
         if (durable) {
             spill();
         }
+    }
+
+    /**
+     * Retained messages for a new subscription: sent now as far as the window and the socket
+     * allow, the rest as they free up, before anything routed after them (a newer message on the
+     * same topic must not be overtaken by the retained one).
+     */
+    void deliverRetained(List<Delivery> deliveries) {
+        if (connection == null) {
+            deliveries.forEach(this::deliver);
+            return;
+        }
+        if (retainedBacklog == NO_DELIVERIES) {
+            retainedBacklog = new ArrayDeque<>(deliveries.size());
+        }
+        retainedBacklog.addAll(deliveries);
+        drainQueue();
+    }
+
+    /**
+     * The client left before its retained messages were all sent: they wait in the queue like
+     * any other delivery (under its limits), ahead of what was queued after them.
+     */
+    private void queueRetainedBacklog() {
+        if (retainedBacklog.isEmpty()) {
+            return;
+        }
+        ArrayDeque<Delivery> backlog = retainedBacklog;
+        retainedBacklog = NO_DELIVERIES;
+        ArrayDeque<Delivery> later = queue;
+        queue = NO_DELIVERIES;
+        later.forEach(this::dequeued);
+        backlog.forEach(this::enqueue);
+        later.forEach(this::enqueue);
     }
 
     boolean isSpilled() {
@@ -219,7 +262,7 @@ final class Outbox {
             enqueue(delivery);
             return;
         }
-        if (queue.isEmpty() && trySend(delivery)) {
+        if (queue.isEmpty() && retainedBacklog.isEmpty() && trySend(delivery)) {
             return;
         }
         enqueue(delivery);
@@ -255,6 +298,10 @@ final class Outbox {
             services.metrics().messageDropped("session_ended");
         }
         queue = NO_DELIVERIES;
+        for (int i = retainedBacklog.size(); i > 0; i--) {
+            services.metrics().messageDropped("session_ended");
+        }
+        retainedBacklog = NO_DELIVERIES;
         queuedCount = 0;
         queuedQos0 = 0;
         congested = false;
@@ -463,6 +510,20 @@ final class Outbox {
 
     void drainQueue() {
         long now = services.clock().getAsLong();
+        while (connection != null && !retainedBacklog.isEmpty()) {
+            Delivery next = retainedBacklog.peekFirst();
+            if (next.message().isExpired(now)) {
+                retainedBacklog.pollFirst();
+                services.metrics().messageDropped("expired");
+                forget(next);
+                continue;
+            }
+            if (!trySend(next)) {
+                updateCongestion();
+                return; // the queue waits behind the retained messages
+            }
+            retainedBacklog.pollFirst();
+        }
         while (connection != null && !queue.isEmpty()) {
             Delivery next = queue.peekFirst();
             if (!next.released() && next.message().isExpired(now)) { // a released one only needs its PUBREL

@@ -493,26 +493,33 @@ public final class Session {
     /** Sends the retained messages matched by a new subscription, after the SUBACK. */
     void deliverAll(List<Delivery> deliveries) {
         List<Delivery> stored = deliveries.stream().map(this::store).toList();
-        execute(() -> stored.forEach(this::deliver));
+        execute(() -> outbox.deliverRetained(stored.stream().filter(this::deliverable).toList()));
     }
 
     private void deliver(Delivery delivery) {
+        if (deliverable(delivery)) {
+            outbox.deliver(delivery);
+        }
+    }
+
+    /** False, counted and forgotten, for a delivery this session must not send. */
+    private boolean deliverable(Delivery delivery) {
         if (terminated) {
             services.metrics().messageDropped("session_ended");
-            return;
+            return false;
         }
         if (delivery.message().isExpired(services.clock().getAsLong())) {
             services.metrics().messageDropped("expired");
             outbox.forget(delivery);
-            return;
+            return false;
         }
         if (!permissions().canReceive(delivery.message().topic())) {
             // The subscription reaches topics the ACL does not let this client read.
             services.metrics().messageDropped("not_authorized");
             outbox.forget(delivery);
-            return;
+            return false;
         }
-        outbox.deliver(delivery);
+        return true;
     }
 
     private void afterDrain() {
