@@ -40,6 +40,19 @@ final class DeafClient implements AutoCloseable {
         return answer.array();
     }
 
+    /** Before the flood: a blocking request and its answer's head, up to the blank line (HTTP). */
+    String exchangeHead(byte[] request) throws IOException {
+        channel.write(ByteBuffer.wrap(request));
+        StringBuilder head = new StringBuilder();
+        ByteBuffer one = ByteBuffer.allocate(1);
+        while (head.length() < 4 || !head.substring(head.length() - 4).equals("\r\n\r\n")) {
+            one.clear();
+            assertThat(channel.read(one)).as("closed by the broker").isNotNegative();
+            head.append((char) one.get(0));
+        }
+        return head.toString();
+    }
+
     /**
      * Sends {@code request} again and again without reading, until {@code paused} holds. Each poll
      * writes until the socket takes no more; the broker's socket buffers (a few MB over loopback)
@@ -75,7 +88,7 @@ final class DeafClient implements AutoCloseable {
      * {@code answer}, byte for byte, in order.
      */
     void readAllAnswers(byte[] answer) {
-        requests.limit(requests.position() + (requestLength - requests.position() % requestLength) % requestLength);
+        finishRequest();
         ByteBuffer received = ByteBuffer.allocate(64 * 1024 + answer.length);
         byte[] one = new byte[answer.length];
         AtomicLong answered = new AtomicLong();
@@ -94,6 +107,66 @@ final class DeafClient implements AutoCloseable {
             assertThat(read).as("closed by the broker").isNotNegative();
             return !requests.hasRemaining() && answered.get() == sentBytes.get() / requestLength;
         });
+    }
+
+    /** Sends the rest of the request a partial write may have split. */
+    private void finishRequest() {
+        requests.limit(requests.position() + (requestLength - requests.position() % requestLength) % requestLength);
+    }
+
+    /** After the flood: finishes the split request, then sends {@code bytes}, reading nothing. */
+    void send(byte[] bytes) {
+        finishRequest();
+        ByteBuffer rest = ByteBuffer.allocate(requests.remaining() + bytes.length).put(requests).put(bytes).flip();
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            channel.write(rest);
+            return !rest.hasRemaining();
+        });
+    }
+
+    /** Reads any number of {@code skipped} answers, then {@code last}; anything else fails. */
+    void readPast(byte[] skipped, byte[] last) {
+        ByteBuffer received = ByteBuffer.allocate(64 * 1024);
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(1)).until(() -> {
+            int read;
+            while ((read = channel.read(received)) > 0) {
+                received.flip();
+                Boolean found = skipThenFind(received, skipped, last);
+                received.compact();
+                if (found != null) {
+                    return found;
+                }
+            }
+            assertThat(read).as("closed by the broker").isNotNegative();
+            return false;
+        });
+    }
+
+    /** True once {@code last} follows the skipped answers, null when more bytes are needed. */
+    private static Boolean skipThenFind(ByteBuffer received, byte[] skipped, byte[] last) {
+        while (received.remaining() >= Math.max(skipped.length, last.length)
+                || received.remaining() >= skipped.length && startsWith(received, skipped)) {
+            if (startsWith(received, skipped)) {
+                received.position(received.position() + skipped.length);
+                continue;
+            }
+            assertThat(startsWith(received, last)).as("an answer other than the expected ones").isTrue();
+            received.position(received.position() + last.length);
+            return true;
+        }
+        return null;
+    }
+
+    private static boolean startsWith(ByteBuffer buffer, byte[] prefix) {
+        if (buffer.remaining() < prefix.length) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length; i++) {
+            if (buffer.get(buffer.position() + i) != prefix[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override

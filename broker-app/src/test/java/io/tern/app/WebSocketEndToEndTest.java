@@ -164,4 +164,30 @@ class WebSocketEndToEndTest extends ClientSupport {
         assertThat(will).isPresent();
         assertThat(text(will.get().getPayloadAsBytes())).isEqualTo("gone");
     }
+
+    /**
+     * A client sending WebSocket Pings and reading none of the Pongs: past the write buffer's mark
+     * the Pings are dropped, not answered (RFC 6455 5.5.3), instead of a Pong held in memory for
+     * each; the connection goes on working.
+     */
+    @Test
+    void pingsOfAClientThatDoesNotReadThePongsAreNotAnsweredWithoutEnd() throws Exception {
+        try (DeafClient client = new DeafClient(wsPort())) {
+            String upgrade = "GET /mqtt HTTP/1.1\r\nHost: tern\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                    + "Sec-WebSocket-Protocol: mqtt\r\n\r\n";
+            assertThat(client.exchangeHead(upgrade.getBytes(StandardCharsets.US_ASCII))).startsWith("HTTP/1.1 101");
+            byte[] ping = {(byte) 0x89, (byte) 0x80, 0, 0, 0, 0}; // masked (with zeros), no payload
+            client.sendUntil(ping, () -> broker().counter("tern.limits.hits", "limit", "unread_replies") > 0);
+            // MQTT CONNECT (3.1.1, "pinger", keep alive 0) in a masked binary frame: CONNACK after the Pongs sent.
+            byte[] connect = {0x10, 0x12, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x04, 0x02, 0x00, 0x00,
+                    0x00, 0x06, 'p', 'i', 'n', 'g', 'e', 'r'};
+            byte[] frame = new byte[6 + connect.length];
+            frame[0] = (byte) 0x82;
+            frame[1] = (byte) (0x80 | connect.length);
+            System.arraycopy(connect, 0, frame, 6, connect.length);
+            client.send(frame);
+            client.readPast(new byte[]{(byte) 0x8A, 0x00}, new byte[]{(byte) 0x82, 0x04, 0x20, 0x02, 0x00, 0x00});
+        }
+    }
 }

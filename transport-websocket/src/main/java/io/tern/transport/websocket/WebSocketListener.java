@@ -40,6 +40,7 @@ public final class WebSocketListener implements AutoCloseable {
     private final EventLoops loops;
     private final BrokerMetrics metrics;
     private final ConnectionLimiter limiter;
+    private final UnreadPongs unreadPongs;
     private final ListenerChannels channels = new ListenerChannels("tern-ws");
 
     private final TlsContext tls;
@@ -60,6 +61,7 @@ public final class WebSocketListener implements AutoCloseable {
         this.loops = loops;
         this.metrics = broker.metrics();
         this.limiter = new ConnectionLimiter(settings.maxConnections(), metrics, connectionGate);
+        this.unreadPongs = new UnreadPongs(metrics);
     }
 
     public InetSocketAddress start() throws InterruptedException {
@@ -85,6 +87,9 @@ public final class WebSocketListener implements AutoCloseable {
                 .addLast("upgrade-timeout", new IdleStateHandler(settings.upgradeTimeoutMillis(), 0, 0,
                         TimeUnit.MILLISECONDS))
                 .addLast("upgrade-guard", new UpgradeGuard(settings))
+                // Sees the frames once upgraded: the handshake puts the frame decoder in the
+                // HTTP codec's place, ahead of it.
+                .addLast("ws-unread-pongs", unreadPongs)
                 .addLast("ws-protocol", new WebSocketServerProtocolHandler(protocol))
                 .addLast("ws-aggregator", new WebSocketFrameAggregator(settings.maxMessageBytes()))
                 .addLast("ws-upgraded", new OnUpgrade());
