@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.IntStream;
 
 import static io.tern.mqtt.Packets5.connect;
 import static io.tern.mqtt.Packets5.subscribe;
@@ -73,6 +74,32 @@ class RetainedBacklogTest {
             assertThat(received.subList(WINDOW, received.size())).hasSize(QUEUE).doesNotHaveDuplicates()
                     .doesNotContainAnyElementsOf(sentFirst).doesNotContainAnyElementsOf(inFlight);
             assertThat(dropped(harness)).isEqualTo(RETAINED - 2 * WINDOW - QUEUE);
+        }
+    }
+
+    /**
+     * A client repeating a SUBSCRIBE that matches many retained messages, without acknowledging
+     * any: the first set waits in full, later ones go through the queue (and its limit) once the
+     * backlog would pass 100 x max_queued_messages, so the backlog does not multiply the store.
+     */
+    @Test
+    void repeatedSubscriptionsDoNotGrowTheBacklogPastItsBound() {
+        int retained = 600; // over half the bound (100 x QUEUE = 1,000)
+        BrokerSettings settings = BrokerSettings.defaults().withMaxQueuedMessages(QUEUE).withMaxInflightMessages(WINDOW);
+        try (TailHarness harness = new TailHarness(MqttTailSettings.defaults(), settings, Authenticator.allowAll())) {
+            harness.connect(MqttVersion.MQTT_3_1_1).send(connect(MqttVersion.MQTT_3_1_1, "retainer", true))
+                    .send(IntStream.range(0, retained).mapToObj(i -> MqttMessageBuilders.publish().topicName("r/" + i)
+                            .qos(MqttQoS.AT_LEAST_ONCE).messageId(i + 1).retained(true)
+                            .payload(Unpooled.wrappedBuffer(new byte[]{1})).build()).toArray(MqttMessage[]::new));
+            TailHarness.Connection subscriber = harness.connect(MqttVersion.MQTT_3_1_1)
+                    .send(connect(MqttVersion.MQTT_3_1_1, "greedy", true), subscribe(1, "r/#", 1));
+            assertThat(dropped(harness)).isZero(); // the first set waits whole
+            subscriber.send(subscribe(2, "r/#", 1));
+            assertThat(dropped(harness)).isEqualTo(retained - QUEUE); // the second fills the queue
+            subscriber.send(subscribe(3, "r/#", 1));
+            assertThat(dropped(harness)).isEqualTo(2 * retained - QUEUE);
+            assertThat(subscriber.received()).filteredOn(m -> Packets5.type(m) == MqttMessageType.PUBLISH)
+                    .hasSize(WINDOW);
         }
     }
 

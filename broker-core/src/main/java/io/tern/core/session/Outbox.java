@@ -27,6 +27,8 @@ final class Outbox {
     private final Executor owner;
     private final int highWater;
     private final int lowWater;
+    /** Retained deliveries waiting, past which a further subscription's go through the queue. */
+    private final int maxRetainedBacklog;
     /*
      * The queue, the inflight map and the spilled deque start as shared empty instances and are
      * created on the first write (the writable... methods): most sessions are idle, and the empty
@@ -76,6 +78,7 @@ final class Outbox {
         // acknowledged messages are not dropped for a slow reader.
         this.highWater = Math.max(1, queued * 3 / 4);
         this.lowWater = queued / 2;
+        this.maxRetainedBacklog = (int) Math.min(Integer.MAX_VALUE, 100L * queued);
     }
 
     /**
@@ -124,7 +127,13 @@ final class Outbox {
      * same topic must not be overtaken by the retained one).
      */
     void deliverRetained(List<Delivery> deliveries) {
-        if (connection == null) {
+        // One subscription's retained messages are all taken, however many. More while some are
+        // still waiting only up to the bound: a client repeating a SUBSCRIBE that matches many,
+        // without reading, would otherwise multiply the retained store in this backlog. Past
+        // it they go through the queue, under its limits and overflow policy.
+        boolean overBound = !retainedBacklog.isEmpty()
+                && retainedBacklog.size() + deliveries.size() > maxRetainedBacklog;
+        if (connection == null || overBound) {
             deliveries.forEach(this::deliver);
             return;
         }
