@@ -2,6 +2,9 @@ package io.tern.mqtt;
 
 import io.tern.core.storage.MessageLog;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 
@@ -22,5 +25,20 @@ final class DurableLogs {
                 return barrier.get();
             }
         };
+    }
+
+    /** A durable log whose every barrier waits until the test completes it: a slow store. */
+    static final class HeldCommits {
+        /** One per barrier asked for, in order. */
+        final List<CompletableFuture<Void>> commits = new ArrayList<>();
+        final MessageLog log = withBarriers(() -> {
+            CompletableFuture<Void> commit = new CompletableFuture<>();
+            commits.add(commit);
+            return commit;
+        });
+
+        void completeAll() {
+            commits.forEach(commit -> commit.complete(null));
+        }
     }
 }

@@ -7,10 +7,8 @@ import io.netty.handler.codec.mqtt.MqttMessageIdVariableHeader;
 import io.netty.handler.codec.mqtt.MqttVersion;
 import io.tern.core.BrokerSettings;
 import io.tern.core.auth.Authenticator;
-import io.tern.core.storage.MessageLog;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -29,19 +27,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 class StorageBacklogTest {
     private static final int RECEIVE_MAXIMUM = 4;
 
-    /** Every write waits for the test to commit it. */
-    private final List<CompletableFuture<Void>> commits = new ArrayList<>();
-    private final MessageLog slowStore = DurableLogs.withBarriers(() -> {
-        CompletableFuture<Void> commit = new CompletableFuture<>();
-        commits.add(commit);
-        return commit;
-    });
+    private final DurableLogs.HeldCommits store = new DurableLogs.HeldCommits();
+    private final List<CompletableFuture<Void>> commits = store.commits;
 
     @Test
     void aPublisherAheadOfTheStoreIsNotReadFromUntilTheStoreCatchesUp() {
         MqttTailSettings settings = new MqttTailSettings(1 << 20, 10_000, RECEIVE_MAXIMUM, 0, 0, 65_535, "");
         try (TailHarness harness = new TailHarness(settings, BrokerSettings.defaults(), Authenticator.allowAll(),
-                slowStore)) {
+                store.log)) {
             TailHarness.Connection subscriber = harness.connect(MqttVersion.MQTT_3_1_1)
                     .send(Packets5.connect(MqttVersion.MQTT_3_1_1, "keeper", false), subscribe(1, "kept/#", 1));
             assertThat(subscriber.received()).extracting(Packets5::type)
@@ -50,7 +43,7 @@ class StorageBacklogTest {
                     .send(Packets5.connect(MqttVersion.MQTT_3_1_1, "fast", true));
             assertThat(publisher.received()).extracting(Packets5::type).containsExactly(MqttMessageType.CONNACK);
 
-            commits.forEach(commit -> commit.complete(null)); // whatever connecting waited for
+            store.completeAll(); // whatever connecting waited for
             commits.clear(); // from here, one per QoS 1 message
             int sent = 3 * RECEIVE_MAXIMUM;
             publisher.send(IntStream.rangeClosed(1, sent)
@@ -74,7 +67,7 @@ class StorageBacklogTest {
 
             // Every commit lands as it is asked for: the held-back packets go through in order.
             for (int round = 0; round < 10 && !publisher.server.config().isAutoRead(); round++) {
-                commits.forEach(commit -> commit.complete(null));
+                store.completeAll();
                 publisher.settle(); // the acknowledgements go out
                 publisher.server.advanceTimeBy(10, TimeUnit.MILLISECONDS);
                 publisher.server.runScheduledPendingTasks(); // the throttle sees it, and reading resumes
@@ -82,7 +75,7 @@ class StorageBacklogTest {
             }
             assertThat(publisher.server.config().isAutoRead()).isTrue();
             assertThat(commits).hasSize(sent);
-            commits.forEach(commit -> commit.complete(null));
+            store.completeAll();
             assertThat(publisher.received()).extracting(StorageBacklogTest::ackedId)
                     .containsExactlyElementsOf(IntStream.rangeClosed(1, sent).boxed().toList());
             assertThat(subscriber.received()).hasSize(sent).allMatch(m -> Packets5.type(m) == MqttMessageType.PUBLISH);

@@ -40,7 +40,7 @@ final class ReadPauses {
     /** Ends one {@link #pause}; reading resumes when none is left. */
     static void resume(Channel channel) {
         ReadPauses state = of(channel);
-        if (--state.pauses == 0 && channel.isActive()) {
+        if (state.pauses > 0 && --state.pauses == 0 && channel.isActive()) {
             channel.config().setAutoRead(true);
         }
     }

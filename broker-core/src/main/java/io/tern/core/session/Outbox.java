@@ -141,6 +141,11 @@ final class Outbox {
             retainedBacklog = new ArrayDeque<>(deliveries.size());
         }
         retainedBacklog.addAll(deliveries);
+        for (Delivery delivery : deliveries) {
+            if (delivery.stored() != null) {
+                resumeWhenStored(delivery); // a QoS 2 one waits for its log write: drain once it is done
+            }
+        }
         drainQueue();
     }
 
