@@ -131,10 +131,10 @@ final class DeafClient implements AutoCloseable {
             int read;
             while ((read = channel.read(received)) > 0) {
                 received.flip();
-                Boolean found = skipThenFind(received, skipped, last);
+                boolean found = skipThenFind(received, skipped, last);
                 received.compact();
-                if (found != null) {
-                    return found;
+                if (found) {
+                    return true;
                 }
             }
             assertThat(read).as("closed by the broker").isNotNegative();
@@ -142,8 +142,8 @@ final class DeafClient implements AutoCloseable {
         });
     }
 
-    /** True once {@code last} follows the skipped answers, null when more bytes are needed. */
-    private static Boolean skipThenFind(ByteBuffer received, byte[] skipped, byte[] last) {
+    /** True once {@code last} follows the skipped answers, false while more bytes are needed. */
+    private static boolean skipThenFind(ByteBuffer received, byte[] skipped, byte[] last) {
         while (received.remaining() >= Math.max(skipped.length, last.length)
                 || received.remaining() >= skipped.length && startsWith(received, skipped)) {
             if (startsWith(received, skipped)) {
@@ -154,7 +154,7 @@ final class DeafClient implements AutoCloseable {
             received.position(received.position() + last.length);
             return true;
         }
-        return null;
+        return false;
     }
 
     private static boolean startsWith(ByteBuffer buffer, byte[] prefix) {

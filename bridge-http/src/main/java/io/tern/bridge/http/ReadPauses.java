@@ -51,6 +51,9 @@ final class ReadPauses {
      * response kept in memory). Returns true when this pauses reading.
      */
     static boolean writabilityChanged(Channel channel) {
+        if (channel.isWritable() && ChannelAttributes.peek(channel, KEY) == null) {
+            return false; // never paused: nothing to resume, and no state to make
+        }
         ReadPauses state = of(channel);
         if (!channel.isWritable() && channel.isActive() && !state.pausedForResponses) {
             state.pausedForResponses = true;

@@ -538,6 +538,11 @@ final class Outbox {
             }
             retainedBacklog.pollFirst();
         }
+        if (retainedBacklog.isEmpty()) {
+            // An ArrayDeque keeps its largest array: a subscription to 50,000 retained messages
+            // would keep an array of 64K references (256 KB) in the session for good.
+            retainedBacklog = NO_DELIVERIES;
+        }
         while (connection != null && !queue.isEmpty()) {
             Delivery next = queue.peekFirst();
             if (!next.released() && next.message().isExpired(now)) { // a released one only needs its PUBREL
