@@ -131,7 +131,7 @@ final class HttpBridgeHandler extends SimpleChannelInboundHandler<FullHttpReques
         answer(ctx, request, identity);
     }
 
-    /** Routes and responds; releases the concurrency slot once the response is written. */
+    /** Routes and responds; releases the concurrency slot as the response is handed to the connection. */
     private void answer(ChannelHandlerContext ctx, FullHttpRequest request, Identity identity) {
         FullHttpResponse response;
         try {
@@ -157,11 +157,11 @@ final class HttpBridgeHandler extends SimpleChannelInboundHandler<FullHttpReques
                         answer = HttpResponses.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "storage_failed", null,
                                 "the message could not be stored; retry");
                     }
+                    inProgress.decrementAndGet();
                     if (ctx.channel().isActive()) {
-                        respond(ctx, request, answer, false).addListener(f -> inProgress.decrementAndGet());
+                        respond(ctx, request, answer, false);
                     } else {
                         answer.release();
-                        inProgress.decrementAndGet();
                     }
                 } finally {
                     request.release();
@@ -175,7 +175,10 @@ final class HttpBridgeHandler extends SimpleChannelInboundHandler<FullHttpReques
             response = HttpResponses.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "storage_failed", null,
                     "the message could not be stored; retry");
         }
-        respond(ctx, request, response, false).addListener(f -> inProgress.decrementAndGet());
+        // The slot ends with the work, not when the client reads the answer: a client that does
+        // not read is held to its own connection (ReadPauses), and must not take the slots of others.
+        inProgress.decrementAndGet();
+        respond(ctx, request, response, false);
     }
 
     /** Set by a publish whose message must be stored before its 200 is sent. */

@@ -2,8 +2,8 @@ package io.tern.bridge.http;
 
 /**
  * @param maxBodyBytes          request bodies larger than this get 413
- * @param maxConcurrentRequests requests in progress (until their response is written) beyond
- *                              this get 503
+ * @param maxConcurrentRequests requests being worked on (a password check or store write not
+ *                              answered yet) beyond this get 503
  * @param requireCredentials    publishing needs HTTP Basic (or Bearer) credentials accepted by the
  *                              broker's authenticator; otherwise requests without them are anonymous
  */
