@@ -21,6 +21,8 @@
 #     after the other's exit on its core. A latency p99 moves by a tenth or more between single
 #     runs on a shared machine; a claim about it needs ROUNDS=20 or so, read as the median of the
 #     per-round ratios it prints.
+#     UNPINNED=1 runs brokers and generator without taskset, free to share every core, as a broker
+#     started without CPU options runs next to its clients (read its rows against each other only).
 #     Needs mosquitto, taskset, bc, and built broker-app/target/tern.jar and bench/target/tern-bench.jar.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,6 +34,12 @@ scratch_port=18835
 generator_warm_up="${GENERATOR_WARM_UP:-1}"
 rounds="${ROUNDS:-1}"
 default_config="${DEFAULT_CONFIG:-0}"
+broker_cpu=(taskset -c 0)
+generator_cpu=(taskset -c 1)
+if [[ "${UNPINNED:-0}" == 1 ]]; then
+  broker_cpu=()
+  generator_cpu=()
+fi
 latency_generator_java_opts="${LATENCY_GENERATOR_JAVA_OPTS--XX:TieredStopAtLevel=1}"
 tern_jar="broker-app/target/tern.jar"
 bench_jar="bench/target/tern-bench.jar"
@@ -99,14 +107,14 @@ start_broker() { # tern|mosquitto; sets broker_pid and port
       # shellcheck disable=SC2086
       TERN_LISTENERS_TCP_HOST=127.0.0.1 TERN_LISTENERS_TCP_PORT=$tern_port TERN_LISTENERS_WEBSOCKET_PORT=0 \
         TERN_LISTENERS_HTTP_PORT=0 TERN_LISTENERS_COAP_PORT=0 TERN_STORAGE_DIR="$work/data" \
-        taskset -c 0 java $tern_java_opts -jar "$tern_jar" --config config/tern.yaml >> "$work/tern.log" 2>&1 &
+        "${broker_cpu[@]}" java $tern_java_opts -jar "$tern_jar" --config config/tern.yaml >> "$work/tern.log" 2>&1 &
     else
       # shellcheck disable=SC2086
-      taskset -c 0 java $tern_java_opts -jar "$tern_jar" --config "$work/tern.yaml" >> "$work/tern.log" 2>&1 &
+      "${broker_cpu[@]}" java $tern_java_opts -jar "$tern_jar" --config "$work/tern.yaml" >> "$work/tern.log" 2>&1 &
     fi
     port=$tern_port
   else
-    taskset -c 0 mosquitto -c "$work/mosquitto.conf" >> "$work/mosquitto.log" 2>&1 &
+    "${broker_cpu[@]}" mosquitto -c "$work/mosquitto.conf" >> "$work/mosquitto.log" 2>&1 &
     port=$mosq_port
   fi
   broker_pid=$!
@@ -134,7 +142,7 @@ for scenario in "${scenarios[@]}"; do
   fi
   if [[ "$scenario" == latency* && "$generator_warm_up" != 0 ]]; then
     if [[ -z "$scratch_pid" ]]; then # the generator's warm-up partner, idle while a broker is measured
-      taskset -c 0 mosquitto -c "$work/scratch.conf" >> "$work/scratch.log" 2>&1 &
+      "${broker_cpu[@]}" mosquitto -c "$work/scratch.conf" >> "$work/scratch.log" 2>&1 &
       scratch_pid=$!
       wait_port "$scratch_port"
     fi
@@ -143,7 +151,7 @@ for scenario in "${scenarios[@]}"; do
   for broker in "${order[@]}"; do
     start_broker "$broker"
     # shellcheck disable=SC2086
-    line=$(taskset -c 1 java "${generator_java_opts[@]}" -Dio.netty.leakDetection.level=disabled -jar "$bench_jar" --port "$port" \
+    line=$("${generator_cpu[@]}" java "${generator_java_opts[@]}" -Dio.netty.leakDetection.level=disabled -jar "$bench_jar" --port "$port" \
       --scenario $scenario --duration "$seconds" --broker-pid "$broker_pid" "${warm_up[@]}" 2>/dev/null)
     peak=$(awk '/VmHWM/ {print $2}' "/proc/$broker_pid/status")
     stop_broker
