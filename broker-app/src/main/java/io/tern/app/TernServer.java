@@ -98,7 +98,8 @@ public final class TernServer implements AutoCloseable {
             this.broker = new Broker(config.broker(), new InMemoryRetainedStore(), new InMemorySessionStore(),
                     security.authenticator(), security.authorizer(), meters.registry(), Clocks.SYSTEM_MILLIS);
         }
-        int ioThreads = config.ioThreads() > 0 ? config.ioThreads() : Runtime.getRuntime().availableProcessors();
+        int ioThreads = config.ioThreads() > 0 ? config.ioThreads()
+                : EventLoops.defaultThreads(Runtime.getRuntime().availableProcessors());
         this.loops = new EventLoops(ioThreads);
         this.tail = new MqttTail(broker, config.mqtt());
         this.connectionGate = new ConnectionGate(config.limits().maxConnections(), config.limits().maxConnectionsPerAddress(),
@@ -180,8 +181,9 @@ public final class TernServer implements AutoCloseable {
         }
         sysTopics.start();
         lifecycle = Lifecycle.RUNNING;
-        LOG.info("broker_started version={} listeners={}", TernMain.version(), listenerStates.keySet().stream()
-                .filter(name -> "up".equals(listenerStates.get(name).state())).toList());
+        LOG.info("broker_started version={} listeners={} io_threads={}", TernMain.version(),
+                listenerStates.keySet().stream().filter(name -> "up".equals(listenerStates.get(name).state())).toList(),
+                loops.threads());
     }
 
     private TcpListener startTcp(String name, ListenerConfig listener, TlsListenerConfig tlsConfig)

@@ -4,6 +4,8 @@ import io.tern.app.config.ConfigException;
 import io.tern.app.config.ConfigLoader;
 import io.tern.app.config.TernConfig;
 
+import java.util.Map;
+
 /** A real Tern server on 127.0.0.1 and a free port, configured from YAML. */
 final class TestBroker implements AutoCloseable {
     final TernServer server;
@@ -21,7 +23,10 @@ final class TestBroker implements AutoCloseable {
     TestBroker(String yaml) {
         TernConfig config;
         try {
-            config = new ConfigLoader().parse(yaml.contains("storage:") ? yaml
+            // Two event loops whatever the machine (the default is one per two cores): clients
+            // then land on different loops, so hand-offs between loops, and takeovers across
+            // them, stay under test on a two-core CI machine too.
+            config = new ConfigLoader(Map.of("TERN_SERVER_IO_THREADS", "2")).parse(yaml.contains("storage:") ? yaml
                     : yaml + (yaml.endsWith("\n") ? "" : "\n") + "storage: { type: memory }\n", "test");
         } catch (ConfigException e) {
             throw new IllegalArgumentException(e.getMessage(), e);

@@ -6,7 +6,7 @@ import io.tern.mqtt.MqttTailSettings;
 /**
  * The whole configuration, typed and validated.
  *
- * @param ioThreads event-loop threads (0 means one per core)
+ * @param ioThreads event-loop threads (0 means one per two cores, at least one)
  * @param sysIntervalSeconds how often $SYS topics are published (0: never)
  * @param warmUpMessages messages run through a throwaway broker at start-up so the message path
  *                       is compiled before clients arrive (0: none)
