@@ -20,9 +20,8 @@ import io.netty.util.concurrent.DefaultThreadFactory;
  */
 public final class EventLoops implements AutoCloseable {
     private final boolean epoll;
-    private final int threads;
     private final EventLoopGroup boss;
-    private final EventLoopGroup workers;
+    private final MultiThreadIoEventLoopGroup workers;
 
     /**
      * The event-loop count when none is configured: one per two cores the process may use, at
@@ -40,7 +39,6 @@ public final class EventLoops implements AutoCloseable {
 
     public EventLoops(int ioThreads) {
         this.epoll = Epoll.isAvailable();
-        this.threads = ioThreads;
         IoHandlerFactory factory = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         this.workers = new MultiThreadIoEventLoopGroup(ioThreads, new DefaultThreadFactory("tern-io", true), factory);
         // Accepting on a worker loop saves a hand-off between threads per connection (7% more
@@ -49,7 +47,7 @@ public final class EventLoops implements AutoCloseable {
     }
 
     public int threads() {
-        return threads;
+        return workers.executorCount();
     }
 
     public boolean isEpoll() {
