@@ -69,4 +69,10 @@ final class Packets5 {
     static MqttMessageType type(MqttMessage message) {
         return message.fixedHeader().messageType();
     }
+
+    /** The packet id a PUBACK answers (failing the test if it is not a PUBACK). */
+    static int ackedId(MqttMessage message) {
+        org.assertj.core.api.Assertions.assertThat(type(message)).isEqualTo(MqttMessageType.PUBACK);
+        return ((MqttMessageIdVariableHeader) message.variableHeader()).messageId();
+    }
 }

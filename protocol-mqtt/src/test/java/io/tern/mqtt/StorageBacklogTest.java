@@ -3,7 +3,6 @@ package io.tern.mqtt;
 import io.netty.handler.codec.mqtt.MqttMessage;
 import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttProperties;
-import io.netty.handler.codec.mqtt.MqttMessageIdVariableHeader;
 import io.netty.handler.codec.mqtt.MqttVersion;
 import io.tern.core.BrokerSettings;
 import io.tern.core.auth.Authenticator;
@@ -76,14 +75,9 @@ class StorageBacklogTest {
             assertThat(publisher.server.config().isAutoRead()).isTrue();
             assertThat(commits).hasSize(sent);
             store.completeAll();
-            assertThat(publisher.received()).extracting(StorageBacklogTest::ackedId)
+            assertThat(publisher.received()).extracting(Packets5::ackedId)
                     .containsExactlyElementsOf(IntStream.rangeClosed(1, sent).boxed().toList());
             assertThat(subscriber.received()).hasSize(sent).allMatch(m -> Packets5.type(m) == MqttMessageType.PUBLISH);
         }
-    }
-
-    private static int ackedId(MqttMessage message) {
-        assertThat(Packets5.type(message)).isEqualTo(MqttMessageType.PUBACK);
-        return ((MqttMessageIdVariableHeader) message.variableHeader()).messageId();
     }
 }

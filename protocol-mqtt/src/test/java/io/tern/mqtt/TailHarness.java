@@ -93,6 +93,11 @@ final class TailHarness implements AutoCloseable {
 
         /** Sends packets as one read, then lets the session tasks run. */
         Connection send(MqttMessage... messages) {
+            return sendBytes(encode(messages));
+        }
+
+        /** Packets as the client would put them on the wire, for a test that feeds a read itself. */
+        ByteBuf encode(MqttMessage... messages) {
             ByteBuf all = Unpooled.buffer();
             for (MqttMessage message : messages) {
                 clientEncoder.writeOutbound(message);
@@ -100,7 +105,7 @@ final class TailHarness implements AutoCloseable {
                 all.writeBytes(encoded);
                 encoded.release();
             }
-            return sendBytes(all);
+            return all;
         }
 
         Connection sendRaw(int... bytes) {
