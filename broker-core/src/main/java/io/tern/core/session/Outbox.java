@@ -3,6 +3,7 @@ package io.tern.core.session;
 import io.tern.core.BrokerSettings;
 import io.tern.core.ReasonCode;
 import io.tern.core.message.Message;
+import io.tern.core.metrics.BrokerMetrics;
 import io.tern.core.message.QoS;
 import io.tern.core.storage.StoredDelivery;
 
@@ -59,6 +60,8 @@ final class Outbox {
     private record Spilled(long seq, long size, boolean sent) {
     }
     private SessionConnection connection;
+    /** The attached connection's transport's sent counters (see BrokerMetrics#deliveriesOver). */
+    private BrokerMetrics.SentCounters sentCounters;
     private int queuedQos0;
     /** Written by the owner only; volatile because publishers' threads read it in {@link #congested}. */
     private volatile long queuedBytes;
@@ -105,6 +108,7 @@ final class Outbox {
     /** A connection is attached (after its CONNACK): resend what was in flight, then the queue. */
     void attach(SessionConnection newConnection, int receiveMaximum) {
         connection = newConnection;
+        sentCounters = services.metrics().deliveriesOver(newConnection.transport());
         sendQuota = Math.max(1, receiveMaximum);
         resendInflight();
         drainQueue();
@@ -498,7 +502,7 @@ final class Outbox {
         boolean sent = connection.sendPublish(new OutboundPublish(packetId, delivery.message(), dup,
                 delivery.subscriptionIdentifiers(), services.clock().getAsLong()));
         if (sent) {
-            services.metrics().messageSent(connection.transport(), delivery.message().payload().length);
+            sentCounters.record(delivery.message().payload().length);
             flushNeeded = true;
         } else {
             // [MQTT-3.1.2-24] too large for this client: behave as if it had been delivered.

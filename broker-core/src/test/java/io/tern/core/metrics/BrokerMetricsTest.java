@@ -39,8 +39,8 @@ class BrokerMetricsTest {
         assertThat(messages.count()).isZero();
         assertThat(bytes.count()).isZero();
 
-        metrics.messageSent("ws", 10);
-        metrics.messageSent("tcp", 5);
+        metrics.deliveriesOver("ws").record(10);
+        metrics.deliveriesOver("tcp").record(5);
         assertThat(messages.count()).isEqualTo(1.0);
         assertThat(bytes.count()).isEqualTo(10.0);
         assertThat(counter("tern.messages.sent", "transport", "tcp").count()).isEqualTo(1.0);
