@@ -19,12 +19,13 @@ import io.netty.handler.codec.ByteToMessageDecoder;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A control for latency measurements, not a broker: the least an MQTT 3.1.1 forwarder on Netty's
- * transport (epoll where there is one, as the broker) can do for the {@code latency} scenario. One event loop; CONNACK to CONNECT,
- * SUBACK (as asked) to SUBSCRIBE, each PUBLISH's bytes to every subscribed connection, then the
- * PUBACK; no topics, sessions, queues, checks or metrics. Measured next to Tern and Mosquitto, it
+ * transport (epoll where there is one, as the broker) can do for the {@code latency} scenario.
+ * One event loop; CONNACK to CONNECT, SUBACK (as asked) to SUBSCRIBE, each PUBLISH's bytes to
+ * every subscribed connection, then the PUBACK; no topics, sessions, queues, checks or metrics. Measured next to Tern and Mosquitto, it
  * shows what the JVM and Netty themselves cost per message, and what is the broker's own.
  *
  * <pre>java -cp bench/target/tern-bench.jar io.tern.bench.NullForwarder PORT</pre>
@@ -58,7 +59,7 @@ public final class NullForwarder implements AutoCloseable {
 
     @Override
     public void close() {
-        loop.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
     public static void main(String[] args) throws InterruptedException {

@@ -2,6 +2,7 @@ package io.tern.bench;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.HashMap;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -13,7 +14,7 @@ class NullForwarderTest {
     void carriesTheLatencyScenarioAtQos0And1() throws Exception {
         try (NullForwarder forwarder = new NullForwarder(0)) {
             for (String qos : new String[] {"0", "1"}) {
-                String line = LoadGenerator.run(new java.util.HashMap<>(Map.of("port", Integer.toString(forwarder.port()),
+                String line = LoadGenerator.run(new HashMap<>(Map.of("port", Integer.toString(forwarder.port()),
                         "scenario", "latency", "qos", qos, "rate", "500", "duration", "1")));
                 assertThat(line).contains("qos=" + qos).containsPattern(" sent=[1-9]\\d* ")
                         .contains(" lost=0 ", " dup=0 ", " ooo=0 ");

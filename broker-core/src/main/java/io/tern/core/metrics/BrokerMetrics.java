@@ -65,8 +65,7 @@ public final class BrokerMetrics {
 
     /** Registers {@code transport}'s sent counters at zero, for a listener that delivers over it (as above). */
     public void expectDeliveriesOver(String transport) {
-        sentMessages(transport);
-        sentPayloadBytes(transport);
+        deliveriesOver(transport);
     }
 
     public void messageReceived(String protocol, int payloadBytes) {
