@@ -2,6 +2,7 @@ package io.tern.bench;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -49,9 +50,11 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The per-message path, from a decoded PUBLISH entering the publisher's connection handler to
- * the encoded bytes the subscribers' channels write: routing, session queues, packet ids,
- * QoS 1 acknowledgements both ways, encoding. The real MQTT tail on {@link EmbeddedChannel}s,
+ * The per-message path, from a PUBLISH entering the publisher's connection handler to the
+ * encoded bytes the subscribers' channels write: routing, session queues, packet ids, QoS 1
+ * acknowledgements both ways, encoding. {@code input=decoded} hands the connection handler
+ * Netty's decoded messages; {@code input=bytes} hands the pipeline the packets' bytes, as a read
+ * does, so the decoders are measured too. The real MQTT tail on {@link EmbeddedChannel}s,
  * so no socket or scheduler noise is measured; the broker runs with the in-memory store. The
  * benchmark thread is a {@code FastThreadLocalThread}, as an event loop is, so Netty recycles
  * what it recycles in the broker ({@link FastThreadLocalExecutor}).
@@ -73,12 +76,18 @@ public class PublishPathBenchmark {
     @Param({"1", "10"})
     public int subscribers;
 
+    @Param({"decoded", "bytes"})
+    public String input;
+
     private Broker broker;
     private EmbeddedChannel publisher;
     private final List<EmbeddedChannel> subscriberChannels = new ArrayList<>();
     private final EmbeddedChannel clientEncoder = new EmbeddedChannel(MqttEncoder.INSTANCE);
     private ByteBuf payload;
     private int nextPacketId;
+    private boolean fromBytes;
+    private byte[] publishBytes;
+    private int packetIdAt;
 
     @Setup(Level.Trial)
     public void connect() {
@@ -95,6 +104,15 @@ public class PublishPathBenchmark {
             subscriberChannels.add(subscriber);
         }
         payload = Unpooled.directBuffer(64).writeZero(64);
+        fromBytes = input.equals("bytes");
+        // The PUBLISH as a client sends it, with packet id 1 where there is one (set per call).
+        clientEncoder.writeOutbound(new MqttPublishMessage(
+                new MqttFixedHeader(MqttMessageType.PUBLISH, false, MqttQoS.valueOf(qos), false, 0),
+                new MqttPublishVariableHeader(TOPIC, qos == 0 ? 0 : 1), payload.retainedDuplicate()));
+        ByteBuf encoded = clientEncoder.readOutbound();
+        publishBytes = ByteBufUtil.getBytes(encoded);
+        encoded.release();
+        packetIdAt = 2 + 2 + TOPIC.length(); // fixed header (remaining length under 128), topic
     }
 
     @TearDown(Level.Trial)
@@ -110,11 +128,19 @@ public class PublishPathBenchmark {
     @Benchmark
     public int publish() {
         int packetId = qos == 0 ? 0 : nextPacketId();
-        MqttPublishMessage message = new MqttPublishMessage(
-                new MqttFixedHeader(MqttMessageType.PUBLISH, false, MqttQoS.valueOf(qos), false, 0),
-                new MqttPublishVariableHeader(TOPIC, packetId), payload.retainedDuplicate());
         ChannelPipeline pipeline = publisher.pipeline();
-        pipeline.context(HandlerNames.DECODER).fireChannelRead(message);
+        if (fromBytes) {
+            ByteBuf packet = PooledByteBufAllocator.DEFAULT.directBuffer(publishBytes.length).writeBytes(publishBytes);
+            if (qos > 0) {
+                packet.setShort(packetIdAt, packetId);
+            }
+            pipeline.fireChannelRead(packet);
+        } else {
+            MqttPublishMessage message = new MqttPublishMessage(
+                    new MqttFixedHeader(MqttMessageType.PUBLISH, false, MqttQoS.valueOf(qos), false, 0),
+                    new MqttPublishVariableHeader(TOPIC, packetId), payload.retainedDuplicate());
+            pipeline.context(HandlerNames.DECODER).fireChannelRead(message);
+        }
         pipeline.fireChannelReadComplete();
         int bytes = drain(publisher);
         for (EmbeddedChannel subscriber : subscriberChannels) {
@@ -141,9 +167,14 @@ public class PublishPathBenchmark {
                 // A QoS 1 PUBLISH: header byte, remaining length (one byte here), topic, packet id.
                 int topicLength = buf.getUnsignedShort(buf.readerIndex() + 2);
                 int packetId = buf.getUnsignedShort(buf.readerIndex() + 4 + topicLength);
-                subscriber.pipeline().context(HandlerNames.DECODER).fireChannelRead(new MqttMessage(
-                        new MqttFixedHeader(MqttMessageType.PUBACK, false, MqttQoS.AT_MOST_ONCE, false, 0),
-                        MqttMessageIdVariableHeader.from(packetId)));
+                if (fromBytes) {
+                    subscriber.pipeline().fireChannelRead(PooledByteBufAllocator.DEFAULT.directBuffer(4)
+                            .writeByte(0x40).writeByte(2).writeShort(packetId));
+                } else {
+                    subscriber.pipeline().context(HandlerNames.DECODER).fireChannelRead(new MqttMessage(
+                            new MqttFixedHeader(MqttMessageType.PUBACK, false, MqttQoS.AT_MOST_ONCE, false, 0),
+                            MqttMessageIdVariableHeader.from(packetId)));
+                }
             }
             buf.release();
         }
