@@ -169,7 +169,9 @@ values() { # BROKER SCENARIO FIELD: one value per round, in round order
   grep "^$1 round=[0-9]* scenario=$(awk '{print $1}' <<<"$2") qos=$(awk '{print $3}' <<<"$2") " "$work/results" |
     sed -n "s/.* $3=\([^ ]*\).*/\1/p"
 }
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
+# OFMT: awk prints a non-integral number with six digits by default, 1.47141e+06 for a median of
+# two rates, which bc then refuses ("syntax error", and a ratio of 0.00 in the table).
+median() { sort -g | awk -v OFMT=%.10g '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
 for scenario in "${scenarios[@]}"; do
   name=$(scenario_name "$scenario")
   [[ "$name" == connections ]] && continue
