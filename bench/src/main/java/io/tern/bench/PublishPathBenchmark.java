@@ -106,9 +106,7 @@ public class PublishPathBenchmark {
         payload = Unpooled.directBuffer(64).writeZero(64);
         fromBytes = input.equals("bytes");
         // The PUBLISH as a client sends it, with packet id 1 where there is one (set per call).
-        clientEncoder.writeOutbound(new MqttPublishMessage(
-                new MqttFixedHeader(MqttMessageType.PUBLISH, false, MqttQoS.valueOf(qos), false, 0),
-                new MqttPublishVariableHeader(TOPIC, qos == 0 ? 0 : 1), payload.retainedDuplicate()));
+        clientEncoder.writeOutbound(publishMessage(qos == 0 ? 0 : 1));
         ByteBuf encoded = clientEncoder.readOutbound();
         publishBytes = ByteBufUtil.getBytes(encoded);
         encoded.release();
@@ -136,10 +134,7 @@ public class PublishPathBenchmark {
             }
             pipeline.fireChannelRead(packet);
         } else {
-            MqttPublishMessage message = new MqttPublishMessage(
-                    new MqttFixedHeader(MqttMessageType.PUBLISH, false, MqttQoS.valueOf(qos), false, 0),
-                    new MqttPublishVariableHeader(TOPIC, packetId), payload.retainedDuplicate());
-            pipeline.context(HandlerNames.DECODER).fireChannelRead(message);
+            pipeline.context(HandlerNames.DECODER).fireChannelRead(publishMessage(packetId));
         }
         pipeline.fireChannelReadComplete();
         int bytes = drain(publisher);
@@ -149,6 +144,13 @@ public class PublishPathBenchmark {
             bytes += acknowledge(subscriber);
         }
         return bytes;
+    }
+
+    /** The benchmark's PUBLISH as Netty's decoder would hand it on (the payload shared, retained). */
+    private MqttPublishMessage publishMessage(int packetId) {
+        return new MqttPublishMessage(
+                new MqttFixedHeader(MqttMessageType.PUBLISH, false, MqttQoS.valueOf(qos), false, 0),
+                new MqttPublishVariableHeader(TOPIC, packetId), payload.retainedDuplicate());
     }
 
     private int nextPacketId() {
