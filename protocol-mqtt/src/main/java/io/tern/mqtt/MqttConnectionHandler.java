@@ -627,8 +627,11 @@ final class MqttConnectionHandler extends ChannelInboundHandlerAdapter implement
             acknowledge(qos, packetId, ReasonCode.PAYLOAD_FORMAT_INVALID, "payload is not valid UTF-8");
             return;
         }
+        // The clock only for a message with an expiry interval: most have none.
+        long expiresAt = expiryInterval == null ? Message.NEVER_EXPIRES
+                : Message.expiryDeadline(broker.now(), expiryInterval);
         Message message = new Message(topic, payload, qos, publish.fixedHeader().isRetain(), messageProperties,
-                Message.expiryDeadline(broker.now(), expiryInterval));
+                expiresAt);
         switch (qos) {
             case AT_MOST_ONCE -> broker.publish(message, publisher);
             case AT_LEAST_ONCE -> {

@@ -500,7 +500,7 @@ final class Outbox {
 
     private boolean write(int packetId, Delivery delivery, boolean dup) {
         boolean sent = connection.sendPublish(new OutboundPublish(packetId, delivery.message(), dup,
-                delivery.subscriptionIdentifiers(), services.clock().getAsLong()));
+                delivery.subscriptionIdentifiers(), nowForExpiry(delivery.message())));
         if (sent) {
             sentCounters.record(delivery.message().payload().length);
             flushNeeded = true;
@@ -510,6 +510,11 @@ final class Outbox {
             forget(delivery);
         }
         return sent;
+    }
+
+    /** The time a copy's remaining expiry is computed against; read only for a message that expires. */
+    private long nowForExpiry(Message message) {
+        return message.expires() ? services.clock().getAsLong() : OutboundPublish.NOT_EXPIRING;
     }
 
     /** A stored delivery is over (acknowledged, expired, dropped): remove it from the log. */
@@ -527,10 +532,9 @@ final class Outbox {
     }
 
     void drainQueue() {
-        long now = services.clock().getAsLong();
         while (connection != null && !retainedBacklog.isEmpty()) {
             Delivery next = retainedBacklog.peekFirst();
-            if (next.message().isExpired(now)) {
+            if (next.message().isExpired(services.clock())) {
                 retainedBacklog.pollFirst();
                 services.metrics().messageDropped("expired");
                 forget(next);
@@ -549,7 +553,7 @@ final class Outbox {
         }
         while (connection != null && !queue.isEmpty()) {
             Delivery next = queue.peekFirst();
-            if (!next.released() && next.message().isExpired(now)) { // a released one only needs its PUBREL
+            if (!next.released() && next.message().isExpired(services.clock())) { // a released one only needs its PUBREL
                 queue.pollFirst();
                 dequeued(next);
                 services.metrics().messageDropped("expired");
@@ -577,7 +581,7 @@ final class Outbox {
                 connection.sendPubRel(entry.packetId, ReasonCode.SUCCESS);
                 flushNeeded = true;
             } else if (!connection.sendPublish(new OutboundPublish(entry.packetId, entry.delivery.message(), true,
-                    entry.delivery.subscriptionIdentifiers(), services.clock().getAsLong()))) {
+                    entry.delivery.subscriptionIdentifiers(), nowForExpiry(entry.delivery.message())))) {
                 it.remove();
                 services.metrics().inflightDelta(-1);
                 forget(entry.delivery);

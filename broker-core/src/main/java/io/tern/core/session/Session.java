@@ -508,7 +508,7 @@ public final class Session {
             services.metrics().messageDropped("session_ended");
             return false;
         }
-        if (delivery.message().isExpired(services.clock().getAsLong())) {
+        if (delivery.message().isExpired(services.clock())) {
             services.metrics().messageDropped("expired");
             outbox.forget(delivery);
             return false;
