@@ -10,7 +10,6 @@ import io.tern.core.storage.StoredDelivery;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
@@ -36,10 +35,10 @@ final class Outbox {
      * collections were about 250 bytes of every connection. The shared ones are only ever read.
      */
     private static final ArrayDeque<Delivery> NO_DELIVERIES = new ArrayDeque<>(0);
-    private static final LinkedHashMap<Integer, Inflight> NO_INFLIGHT = new LinkedHashMap<>(0);
+    private static final InflightWindow<Inflight> NO_INFLIGHT = new InflightWindow<>();
     private static final ArrayDeque<Spilled> NO_SPILLED = new ArrayDeque<>(0);
     private ArrayDeque<Delivery> queue = NO_DELIVERIES;
-    private LinkedHashMap<Integer, Inflight> inflight = NO_INFLIGHT;
+    private InflightWindow<Inflight> inflight = NO_INFLIGHT;
     /**
      * While a persistent session is offline its stored deliveries live only in the message log;
      * memory keeps their sequence numbers and sizes (for the limits and drop_oldest), not the
@@ -177,8 +176,8 @@ final class Outbox {
     /** Moves the stored deliveries, in flight (older) then queued, out of memory. */
     private void spill() {
         spilling = true;
-        if (!inflight.isEmpty()) { // values() would write to the shared empty map
-            for (Iterator<Inflight> it = inflight.values().iterator(); it.hasNext(); ) {
+        if (!inflight.isEmpty()) {
+            for (Iterator<Inflight> it = inflight.iterator(); it.hasNext(); ) {
                 Inflight entry = it.next();
                 if (entry.delivery.isStored()) {
                     it.remove();
@@ -257,9 +256,9 @@ final class Outbox {
         return spilled;
     }
 
-    private LinkedHashMap<Integer, Inflight> writableInflight() {
+    private InflightWindow<Inflight> writableInflight() {
         if (inflight == NO_INFLIGHT) {
-            inflight = new LinkedHashMap<>();
+            inflight = new InflightWindow<>();
         }
         return inflight;
     }
@@ -476,7 +475,7 @@ final class Outbox {
             }
             Inflight entry = new Inflight(packetId, delivery);
             entry.awaitingPubComp = true;
-            writableInflight().put(packetId, entry);
+            writableInflight().add(entry);
             services.metrics().inflightDelta(1);
             connection.sendPubRel(packetId, ReasonCode.SUCCESS);
             flushNeeded = true;
@@ -492,7 +491,7 @@ final class Outbox {
             packetId = nextPacketId();
         }
         if (write(packetId, delivery, delivery.redelivery())) {
-            writableInflight().put(packetId, new Inflight(packetId, delivery));
+            writableInflight().add(new Inflight(packetId, delivery));
             services.metrics().inflightDelta(1);
         }
         return true;
@@ -571,10 +570,10 @@ final class Outbox {
 
     /** [MQTT-4.4.0-1] on a resumed session, resend unacknowledged PUBLISH with DUP and PUBREL. */
     private void resendInflight() {
-        if (inflight.isEmpty()) { // values() would write to the shared empty map
+        if (inflight.isEmpty()) {
             return;
         }
-        Iterator<Inflight> it = inflight.values().iterator();
+        Iterator<Inflight> it = inflight.iterator();
         while (it.hasNext()) {
             Inflight entry = it.next();
             if (entry.awaitingPubComp) {
@@ -655,13 +654,12 @@ final class Outbox {
         drainQueue();
     }
 
-    private static final class Inflight {
-        final int packetId;
+    private static final class Inflight extends InflightWindow.Entry {
         final Delivery delivery;
         boolean awaitingPubComp;
 
         Inflight(int packetId, Delivery delivery) {
-            this.packetId = packetId;
+            super(packetId);
             this.delivery = delivery;
         }
     }
