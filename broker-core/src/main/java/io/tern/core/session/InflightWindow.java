@@ -52,16 +52,17 @@ final class InflightWindow<E extends InflightWindow.Entry> implements Iterable<E
 
     @SuppressWarnings("unchecked")
     E get(int packetId) {
-        if (table == null) {
-            return null;
+        return table == null ? null : (E) table[slotOf(packetId, table)];
+    }
+
+    /** The slot of {@code packetId} in {@code in}, or the empty slot where it would go. */
+    private static int slotOf(int packetId, Entry[] in) {
+        int mask = in.length - 1;
+        int slot = packetId & mask;
+        while (in[slot] != null && in[slot].packetId != packetId) {
+            slot = (slot + 1) & mask;
         }
-        int mask = table.length - 1;
-        for (int slot = packetId & mask; ; slot = (slot + 1) & mask) {
-            Entry entry = table[slot];
-            if (entry == null || entry.packetId == packetId) {
-                return (E) entry;
-            }
-        }
+        return slot;
     }
 
     /** Adds {@code entry} as the newest; its packet id must not be in flight already. */
@@ -71,13 +72,9 @@ final class InflightWindow<E extends InflightWindow.Entry> implements Iterable<E
         } else if ((size + 1) * 2 > table.length) {
             grow();
         }
-        int mask = table.length - 1;
-        int slot = entry.packetId & mask;
-        while (table[slot] != null) {
-            if (table[slot].packetId == entry.packetId) {
-                throw new IllegalStateException("packet id " + entry.packetId + " is already in flight");
-            }
-            slot = (slot + 1) & mask;
+        int slot = slotOf(entry.packetId, table);
+        if (table[slot] != null) {
+            throw new IllegalStateException("packet id " + entry.packetId + " is already in flight");
         }
         Entry node = entry; // its links are private to Entry, not reachable through E
         table[slot] = node;
@@ -99,16 +96,12 @@ final class InflightWindow<E extends InflightWindow.Entry> implements Iterable<E
         if (table == null) {
             return null;
         }
-        int mask = table.length - 1;
-        int slot = packetId & mask;
-        while (table[slot] != null && table[slot].packetId != packetId) {
-            slot = (slot + 1) & mask;
-        }
+        int slot = slotOf(packetId, table);
         Entry entry = table[slot];
         if (entry == null) {
             return null;
         }
-        clearSlot(slot, mask);
+        clearSlot(slot);
         unlink(entry);
         size--;
         modifications++;
@@ -116,7 +109,8 @@ final class InflightWindow<E extends InflightWindow.Entry> implements Iterable<E
     }
 
     /** Empties {@code slot} and shifts back the entries after it that probed past it. */
-    private void clearSlot(int slot, int mask) {
+    private void clearSlot(int slot) {
+        int mask = table.length - 1;
         int free = slot;
         for (int next = (free + 1) & mask; table[next] != null; next = (next + 1) & mask) {
             int home = table[next].packetId & mask;
@@ -148,14 +142,9 @@ final class InflightWindow<E extends InflightWindow.Entry> implements Iterable<E
     private void grow() {
         Entry[] old = table;
         table = new Entry[old.length * 2];
-        int mask = table.length - 1;
         for (Entry entry : old) {
             if (entry != null) {
-                int slot = entry.packetId & mask;
-                while (table[slot] != null) {
-                    slot = (slot + 1) & mask;
-                }
-                table[slot] = entry;
+                table[slotOf(entry.packetId, table)] = entry;
             }
         }
     }

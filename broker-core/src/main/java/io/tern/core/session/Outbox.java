@@ -176,17 +176,15 @@ final class Outbox {
     /** Moves the stored deliveries, in flight (older) then queued, out of memory. */
     private void spill() {
         spilling = true;
-        if (!inflight.isEmpty()) {
-            for (Iterator<Inflight> it = inflight.iterator(); it.hasNext(); ) {
-                Inflight entry = it.next();
-                if (entry.delivery.isStored()) {
-                    it.remove();
-                    services.metrics().inflightDelta(-1);
-                    writableSpilled().add(new Spilled(entry.delivery.seq(), entry.delivery.sizeEstimate(), true));
-                    queuedBytes += entry.delivery.sizeEstimate();
-                    services.queuedTotal().incrementAndGet();
-                    services.metrics().queuedDelta(1);
-                }
+        for (Iterator<Inflight> it = inflight.iterator(); it.hasNext(); ) {
+            Inflight entry = it.next();
+            if (entry.delivery.isStored()) {
+                it.remove();
+                services.metrics().inflightDelta(-1);
+                writableSpilled().add(new Spilled(entry.delivery.seq(), entry.delivery.sizeEstimate(), true));
+                queuedBytes += entry.delivery.sizeEstimate();
+                services.queuedTotal().incrementAndGet();
+                services.metrics().queuedDelta(1);
             }
         }
         for (Iterator<Delivery> it = queue.iterator(); it.hasNext(); ) {
@@ -570,9 +568,6 @@ final class Outbox {
 
     /** [MQTT-4.4.0-1] on a resumed session, resend unacknowledged PUBLISH with DUP and PUBREL. */
     private void resendInflight() {
-        if (inflight.isEmpty()) {
-            return;
-        }
         Iterator<Inflight> it = inflight.iterator();
         while (it.hasNext()) {
             Inflight entry = it.next();
