@@ -45,15 +45,17 @@ final class BenchClient extends ChannelInboundHandlerAdapter {
     long sent;
 
     private final boolean cleanSession;
+    private final MqttVersion version;
 
-    BenchClient(String clientId) {
-        this(clientId, true);
-    }
-
-    /** @param cleanSession false makes a persistent session (stored by a durable broker) */
-    BenchClient(String clientId, boolean cleanSession) {
+    /**
+     * @param cleanSession false makes a persistent session (stored by a durable broker)
+     * @param version      MQTT 3.1.1 or 5; Netty's codec follows the CONNECT's version for the
+     *                     rest of the connection (PUBLISH properties, reason codes)
+     */
+    BenchClient(String clientId, boolean cleanSession, MqttVersion version) {
         this.clientId = clientId;
         this.cleanSession = cleanSession;
+        this.version = version;
     }
 
     /** What this client received; call on its channel's loop. */
@@ -67,7 +69,7 @@ final class BenchClient extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         channel = ctx.channel();
-        ctx.writeAndFlush(MqttMessageBuilders.connect().protocolVersion(MqttVersion.MQTT_3_1_1).clientId(clientId)
+        ctx.writeAndFlush(MqttMessageBuilders.connect().protocolVersion(version).clientId(clientId)
                 .cleanSession(cleanSession).keepAlive(60).build());
         ctx.fireChannelActive();
     }

@@ -16,6 +16,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.mqtt.MqttDecoder;
 import io.netty.handler.codec.mqtt.MqttEncoder;
+import io.netty.handler.codec.mqtt.MqttVersion;
 import org.HdrHistogram.Histogram;
 
 import java.io.IOException;
@@ -41,7 +42,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * total rate), connections (C idle connections). Prints one summary line of key=value pairs.
  *
  * <pre>java -jar bench/target/tern-bench.jar --port 1883 --scenario fanin --qos 1 --duration 10 [--broker-pid PID]
- *     [--persistent true] [--warm-up-port PORT [--warm-up-seconds 10]] [--latency-log FILE]</pre>
+ *     [--persistent true] [--mqtt 3.1.1|5] [--warm-up-port PORT [--warm-up-seconds 10]] [--latency-log FILE]</pre>
  * {@code --persistent true} gives subscribers persistent sessions (clean session 0), so a
  * durable broker stores every QoS 1/2 message for them before acknowledging it.
  */
@@ -93,6 +94,15 @@ public final class LoadGenerator {
         }
     }
 
+    /** {@code --mqtt 3.1.1} (default) or {@code --mqtt 5}: the protocol version of every connection. */
+    private MqttVersion mqttVersion() {
+        return switch (options.getOrDefault("mqtt", "3.1.1")) {
+            case "3.1.1" -> MqttVersion.MQTT_3_1_1;
+            case "5" -> MqttVersion.MQTT_5;
+            default -> throw new IllegalArgumentException("--mqtt must be 3.1.1 or 5, not " + options.get("mqtt"));
+        };
+    }
+
     private int intOption(String name, int defaultValue) {
         return Integer.parseInt(options.getOrDefault(name, Integer.toString(defaultValue)));
     }
@@ -121,7 +131,7 @@ public final class LoadGenerator {
 
     /** Starts a connection; its {@code connected} completes at CONNACK (or fails). */
     private BenchClient connectAsync(String clientId, String localHost, boolean clean) {
-        BenchClient client = new BenchClient(clientId, clean);
+        BenchClient client = new BenchClient(clientId, clean, mqttVersion());
         Bootstrap bootstrap = new Bootstrap().group(group)
                 .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true)
@@ -251,10 +261,10 @@ public final class LoadGenerator {
             client.channel().close();
         }
         double brokerCpu = brokerCpu(cpuBefore, cpuAfter);
-        return String.format(Locale.ROOT, "scenario=%s qos=%d publishers=%d subscribers=%d payload=%d seconds=%.1f"
+        return String.format(Locale.ROOT, "scenario=%s mqtt=%s qos=%d publishers=%d subscribers=%d payload=%d seconds=%.1f"
                         + " sent=%d expected=%d received=%d lost=%d dup=%d ooo=%d rate=%.0f broker_cpu_s=%.2f"
                         + " per_cpu_s=%.0f p50_us=%d p99_us=%d p999_us=%d max_us=%d",
-                scenario, qos, publisherCount, subscriberCount, payload, seconds, sent, expected, received,
+                scenario, mqttVersion() == MqttVersion.MQTT_5 ? "5" : "3.1.1", qos, publisherCount, subscriberCount, payload, seconds, sent, expected, received,
                 expected - unique, duplicates, outOfOrder, received / seconds, brokerCpu,
                 brokerCpu > 0 ? received / brokerCpu : 0, latency.getValueAtPercentile(50),
                 latency.getValueAtPercentile(99), latency.getValueAtPercentile(99.9), latency.getMaxValue());
