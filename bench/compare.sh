@@ -21,6 +21,7 @@
 #     after the other's exit on its core. A latency p99 moves by a tenth or more between single
 #     runs on a shared machine; a claim about it needs ROUNDS=20 or so, read as the median of the
 #     per-round ratios it prints.
+#     MQTT=5 runs every generator connection on MQTT 5 (default 3.1.1).
 #     UNPINNED=1 runs brokers and generator without taskset, free to share every core, as a broker
 #     started without CPU options runs next to its clients (read its rows against each other only).
 #     Needs mosquitto, taskset, bc, and built broker-app/target/tern.jar and bench/target/tern-bench.jar.
@@ -41,6 +42,7 @@ if [[ "${UNPINNED:-0}" == 1 ]]; then
   generator_cpu=()
 fi
 latency_generator_java_opts="${LATENCY_GENERATOR_JAVA_OPTS--XX:TieredStopAtLevel=1}"
+mqtt_version="${MQTT:-3.1.1}"
 tern_jar="broker-app/target/tern.jar"
 bench_jar="bench/target/tern-bench.jar"
 work=$(mktemp -d)
@@ -152,7 +154,7 @@ for scenario in "${scenarios[@]}"; do
     start_broker "$broker"
     # shellcheck disable=SC2086
     line=$("${generator_cpu[@]}" java "${generator_java_opts[@]}" -Dio.netty.leakDetection.level=disabled -jar "$bench_jar" --port "$port" \
-      --scenario $scenario --duration "$seconds" --broker-pid "$broker_pid" "${warm_up[@]}" 2>/dev/null)
+      --scenario $scenario --duration "$seconds" --mqtt "$mqtt_version" --broker-pid "$broker_pid" "${warm_up[@]}" 2>/dev/null)
     peak=$(awk '/VmHWM/ {print $2}' "/proc/$broker_pid/status")
     stop_broker
     echo "$broker round=$round $line peak_rss_kb=$peak" | tee -a "$work/results"

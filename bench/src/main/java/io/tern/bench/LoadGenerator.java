@@ -103,6 +103,10 @@ public final class LoadGenerator {
         };
     }
 
+    private String versionName() {
+        return mqttVersion() == MqttVersion.MQTT_5 ? "5" : "3.1.1";
+    }
+
     private int intOption(String name, int defaultValue) {
         return Integer.parseInt(options.getOrDefault(name, Integer.toString(defaultValue)));
     }
@@ -261,10 +265,10 @@ public final class LoadGenerator {
             client.channel().close();
         }
         double brokerCpu = brokerCpu(cpuBefore, cpuAfter);
-        return String.format(Locale.ROOT, "scenario=%s mqtt=%s qos=%d publishers=%d subscribers=%d payload=%d seconds=%.1f"
+        return String.format(Locale.ROOT, "scenario=%s qos=%d mqtt=%s publishers=%d subscribers=%d payload=%d seconds=%.1f"
                         + " sent=%d expected=%d received=%d lost=%d dup=%d ooo=%d rate=%.0f broker_cpu_s=%.2f"
                         + " per_cpu_s=%.0f p50_us=%d p99_us=%d p999_us=%d max_us=%d",
-                scenario, mqttVersion() == MqttVersion.MQTT_5 ? "5" : "3.1.1", qos, publisherCount, subscriberCount, payload, seconds, sent, expected, received,
+                scenario, qos, versionName(), publisherCount, subscriberCount, payload, seconds, sent, expected, received,
                 expected - unique, duplicates, outOfOrder, received / seconds, brokerCpu,
                 brokerCpu > 0 ? received / brokerCpu : 0, latency.getValueAtPercentile(50),
                 latency.getValueAtPercentile(99), latency.getValueAtPercentile(99.9), latency.getMaxValue());
@@ -366,10 +370,10 @@ public final class LoadGenerator {
         }
         return String.format(Locale.ROOT, "scenario=connections connections=%d in_flight=%d failed=%d still_open=%d"
                         + " connect_rate=%.0f/s broker_cpu_s=%.2f broker_cpu_us_per_connect=%.0f"
-                        + " broker_rss_before_kb=%d broker_rss_after_kb=%d rss_per_connection_kb=%.2f",
+                        + " broker_rss_before_kb=%d broker_rss_after_kb=%d rss_per_connection_kb=%.2f mqtt=%s",
                 count, inFlight, failed.get(), open, count / connectSeconds, brokerCpu(cpuBefore, cpuAfter),
                 cpuBefore < 0 ? -1.0 : brokerCpu(cpuBefore, cpuAfter) * 1e6 / count, rssBefore, rssAfter,
-                rssBefore < 0 ? -1.0 : (rssAfter - rssBefore) / (double) count);
+                rssBefore < 0 ? -1.0 : (rssAfter - rssBefore) / (double) count, versionName());
     }
 
     /** Broker CPU seconds between two {@link #brokerCpuTicks} readings, or -1 without --broker-pid. */

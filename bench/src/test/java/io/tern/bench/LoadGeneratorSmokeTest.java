@@ -78,6 +78,14 @@ class LoadGeneratorSmokeTest {
     }
 
     @Test
+    void mqtt5ConnectionsOpenAndHold() throws Exception {
+        Map<String, String> result = run("scenario", "connections", "connections", "50", "hold", "0", "mqtt", "5");
+        assertThat(result.get("mqtt")).isEqualTo("5");
+        assertThat(result.get("failed")).isEqualTo("0");
+        assertThat(result.get("still_open")).isEqualTo("50");
+    }
+
+    @Test
     void anUnknownMqttVersionIsRefusedByName() {
         assertThatThrownBy(() -> run("scenario", "latency", "mqtt", "4"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--mqtt").hasMessageContaining("4");
