@@ -10,8 +10,8 @@ import io.tern.core.session.Session;
  * @param maxQueuedMessages          per-session queue bound (offline, or online past the inflight window)
  * @param queueOverflowPolicy        what a full queue drops
  * @param queueQos0WhileOffline      whether QoS 0 messages are queued for offline persistent sessions
- * @param maxInflightMessages        outbound QoS 1/2 window for MQTT 3 clients (v5 clients set their own
- *                                   Receive Maximum, capped by this)
+ * @param maxInflightMessages        outbound QoS 1/2 window for MQTT 3 clients; a v5 client's window is its
+ *                                   own Receive Maximum, 65,535 when it sends none (spec 3.1.2.11.3, [MQTT-4.9.0-2])
  * @param maxSessionExpirySeconds    cap on a v5 client's Session Expiry Interval
  * @param persistentSessionExpirySeconds expiry of MQTT 3 sessions with clean session 0
  * @param maxQos                     highest QoS the server grants
