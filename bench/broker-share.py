@@ -16,6 +16,7 @@ kernel.perf_event_paranoid <= -1), and the load generator (bench/target/tern-ben
 
   taskset -c 0 mosquitto -c scratch.conf &      # warm-up partner for the generator, port 18835
   bench/broker-share.py --pid PID --port 1883 --qos 1 --warm-up-port 18835
+  bench/broker-share.py --pid PID --port 1883 --qos 1 --client probe   # bench/latency-probe.py instead
 """
 import argparse
 import bisect
@@ -42,20 +43,28 @@ def main():
     parser.add_argument("--warm-up-port", type=int, help="warm the generator on this broker first (10 s)")
     parser.add_argument("--generator", default=os.path.join(os.path.dirname(__file__), "target", "tern-bench.jar"))
     parser.add_argument("--generator-cpu", default="1", help="taskset CPU list for the generator")
+    parser.add_argument("--client", choices=("generator", "probe"), default="generator",
+                        help="the JVM load generator, or latency-probe.py (Python, no warm-up needed)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as scratch:
         latency_log = os.path.join(scratch, "latency.txt")
         trace = os.path.join(scratch, "perf.data")
-        command = ["taskset", "-c", args.generator_cpu, "java", "-XX:TieredStopAtLevel=1",
-                   "-Dio.netty.leakDetection.level=disabled", "-jar", args.generator, "--port", str(args.port),
-                   "--scenario", "latency", "--qos", str(args.qos), "--rate", str(args.rate),
-                   "--duration", str(args.seconds), "--broker-pid", str(args.pid), "--latency-log", latency_log]
-        if args.warm_up_port:
-            command += ["--warm-up-port", str(args.warm_up_port), "--warm-up-seconds", "10"]
+        if args.client == "probe":
+            command = ["taskset", "-c", args.generator_cpu, sys.executable,
+                       os.path.join(os.path.dirname(__file__), "latency-probe.py"), "--port", str(args.port),
+                       "--qos", str(args.qos), "--rate", str(args.rate), "--seconds", str(args.seconds),
+                       "--latency-log", latency_log]
+        else:
+            command = ["taskset", "-c", args.generator_cpu, "java", "-XX:TieredStopAtLevel=1",
+                       "-Dio.netty.leakDetection.level=disabled", "-jar", args.generator, "--port", str(args.port),
+                       "--scenario", "latency", "--qos", str(args.qos), "--rate", str(args.rate),
+                       "--duration", str(args.seconds), "--broker-pid", str(args.pid), "--latency-log", latency_log]
+            if args.warm_up_port:
+                command += ["--warm-up-port", str(args.warm_up_port), "--warm-up-seconds", "10"]
         generator = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         # Record the measured run only, not the generator's start or its warm-up.
-        time.sleep((11.5 if args.warm_up_port else 1.5))
+        time.sleep((11.5 if args.warm_up_port and args.client == "generator" else 1.5))
         events = [arg for name in WAITS + SENDS for arg in ("-e", name)]
         subprocess.run(["perf", "record", "-q", "-k", "CLOCK_MONOTONIC", "-p", str(args.pid), "-o", trace]
                        + events + ["--", "sleep", str(max(1, args.seconds - 3))],

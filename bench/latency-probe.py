@@ -8,13 +8,16 @@ delayed ACKs, how packets are split into segments). This probe is such a client:
 one thread, MQTT 3.1.1, standard library only.
 
     bench/latency-probe.py --port 1883 [--qos 0|1] [--rate 1000] [--seconds 10] [--payload 64]
-                           [--no-nodelay]
+                           [--no-nodelay] [--latency-log FILE]
 
 The publisher sends PUBLISH on "probe/latency" at the rate (paced by the clock, not by replies;
 at QoS 1 it keeps at most 100 unacknowledged); the subscriber acknowledges QoS 1 copies. Each
 payload carries a sequence number and the send time (time.perf_counter_ns). Prints one line:
 sent, received, lost, duplicated, out of order, and p50/p90/p99/p99.9/max latency in µs.
 --no-nodelay leaves Nagle's algorithm on in both client sockets, as some client libraries do.
+--latency-log writes every message as the load generator's --latency-log does ("sent_after_start_us
+latency_us" after a header with start_monotonic_ns; time.perf_counter_ns is CLOCK_MONOTONIC here),
+which bench/broker-share.py --client probe lines up with the broker's system calls.
 """
 import argparse
 import selectors
@@ -109,6 +112,7 @@ def main():
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--payload", type=int, default=64)
     parser.add_argument("--no-nodelay", action="store_true")
+    parser.add_argument("--latency-log")
     args = parser.parse_args()
     nodelay = not args.no_nodelay
 
@@ -126,6 +130,7 @@ def main():
     interval = 1_000_000_000 // args.rate
     total = int(args.rate * args.seconds)
     latencies_ns = []
+    log_rows = []
     seen = set()
     duplicated = out_of_order = 0
     last_seq = -1
@@ -153,7 +158,11 @@ def main():
         if drain_until is not None and (now >= drain_until or len(seen) >= total):
             break
         wait_ns = (next_send - now) if sent < total else (drain_until - now)
-        for key, _ in selector.select(max(0.0, wait_ns / 1e9)):
+        ready = selector.select(max(0.0, wait_ns / 1e9))
+        # Every copy in this batch arrived before select returned: timed here, not after the
+        # Python work on the others (the publisher's PUBACK may come first in the list).
+        woke_ns = time.perf_counter_ns()
+        for key, _ in ready:
             if key.data == "pub":
                 for first, _body in pub_reader.packets():
                     if first & 0xF0 == 0x40:
@@ -162,7 +171,6 @@ def main():
             for first, body in sub_reader.packets():
                 if first & 0xF0 != 0x30:
                     continue
-                received_ns = time.perf_counter_ns()
                 topic_length = struct.unpack_from(">H", body)[0]
                 offset = 2 + topic_length
                 if first & 0x06:
@@ -176,7 +184,8 @@ def main():
                 if seq < last_seq:
                     out_of_order += 1
                 last_seq = max(last_seq, seq)
-                latencies_ns.append(received_ns - sent_ns)
+                latencies_ns.append(woke_ns - sent_ns)
+                log_rows.append((sent_ns - start, woke_ns - sent_ns))
     for sock in (sub, pub):
         try:
             sock.setblocking(True)
@@ -184,6 +193,11 @@ def main():
         except OSError:
             pass
         sock.close()
+    if args.latency_log:
+        with open(args.latency_log, "w") as log:
+            log.write(f"# start_monotonic_ns={start} sent_after_start_us latency_us\n")
+            for after_start_ns, latency_ns in sorted(log_rows):
+                log.write(f"{after_start_ns // 1000} {latency_ns // 1000}\n")
     ordered = sorted(latencies_ns)
     us = lambda fraction: percentile(ordered, fraction) // 1000
     print(f"probe qos={args.qos} rate={args.rate} nodelay={str(nodelay).lower()} sent={sent} "
