@@ -609,6 +609,11 @@ final class Outbox {
         }
     }
 
+    /** Whether something was written and not flushed yet. */
+    boolean flushPending() {
+        return flushNeeded && connection != null;
+    }
+
     /** Flushes what this drain wrote (once per mailbox drain). */
     void flushIfNeeded() {
         if (flushNeeded && connection != null) {

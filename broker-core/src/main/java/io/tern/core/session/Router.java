@@ -17,6 +17,8 @@ import java.util.Map;
  */
 public final class Router {
     private final TopicTree<Session> tree;
+    /** Per broker, not static: tests run several brokers in one JVM. */
+    private final InlineFlushes inlineFlushes = new InlineFlushes();
 
     public Router(TopicTree<Session> tree) {
         this.tree = tree;
@@ -31,9 +33,10 @@ public final class Router {
     }
 
     public Routed route(Message message, String publisherClientId) {
+        InlineFlushes.Batch batch = inlineFlushes.publishing();
         Collector collector = new Collector(publisherClientId);
         tree.match(message.topic(), collector);
-        int deliveries = collector.dispatch(message);
+        int deliveries = collector.dispatch(message, batch);
         List<Session> congested = collector.congested;
         Backpressure backpressure = congested == null ? Backpressure.NONE
                 : () -> congested.stream().noneMatch(Session::isCongested);
@@ -92,29 +95,29 @@ public final class Router {
             return more.computeIfAbsent(session, Target::new);
         }
 
-        int dispatch(Message message) {
+        int dispatch(Message message, InlineFlushes.Batch batch) {
             int deliveries = 0;
             if (first != null) {
-                deliver(first, message);
+                deliver(first, message, batch);
                 deliveries++;
             }
             if (more != null) {
                 for (Target target : more.values()) {
-                    deliver(target, message);
+                    deliver(target, message, batch);
                 }
                 deliveries += more.size();
             }
             if (sharedTargets != null) {
                 for (Target target : sharedTargets) {
-                    deliver(target, message);
+                    deliver(target, message, batch);
                 }
                 deliveries += sharedTargets.size();
             }
             return deliveries;
         }
 
-        private void deliver(Target target, Message message) {
-            boolean congestedTarget = target.deliver(message);
+        private void deliver(Target target, Message message, InlineFlushes.Batch batch) {
+            boolean congestedTarget = target.deliver(message, batch);
             if (target.stored) {
                 stored++;
             }
@@ -150,13 +153,13 @@ public final class Router {
         }
 
         /** @return whether this QoS 1/2 delivery went to a congested session */
-        boolean deliver(Message message) {
+        boolean deliver(Message message, InlineFlushes.Batch batch) {
             // [MQTT-3.3.1-9]/[MQTT-3.3.1-12]: live messages carry retain 0 unless Retain As Published.
             Message outgoing = message.withQos(QoS.min(message.qos(), maxQos))
                     .withRetain(retainAsPublished && message.retain());
             Delivery delivery = session.store(new Delivery(outgoing, subscriptionIds));
             stored = delivery.isStored();
-            session.offer(delivery);
+            session.offer(delivery, batch);
             return outgoing.qos() != QoS.AT_MOST_ONCE && session.isCongested();
         }
     }

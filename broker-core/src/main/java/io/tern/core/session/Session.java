@@ -81,6 +81,8 @@ public final class Session {
     /** Empty until the first subscription: most idle connections never subscribe (48 B each). */
     private Map<String, Subscription> subscriptions = Collections.emptyMap();
     private final Outbox outbox;
+    /** In this thread's {@link InlineFlushes.Batch}, to be flushed at the end of the loop's turn. */
+    private boolean inFlushBatch;
     /** Inbound QoS 2 packet ids awaiting PUBREL; made on first use, as most sessions never have one. */
     private HashSet<Integer> inboundQos2;
 
@@ -156,8 +158,19 @@ public final class Session {
         return durable ? services.log().barrier() : MessageLog.DONE;
     }
 
-    /** Hands a routed message to the session. Any thread; never blocks. */
-    void offer(Delivery delivery) {
+    /**
+     * Hands a routed message to the session. Any thread; never blocks.
+     *
+     * @param batch the calling thread's, for a delivery written inline
+     */
+    void offer(Delivery delivery, InlineFlushes.Batch batch) {
+        // The first message of a loop's turn, on the session's own loop with nothing of it
+        // queued (a publisher and its subscriber on one event loop, the common case): written
+        // and flushed now (InlineFlushes). Through the mailbox, the subscriber's copy waited for
+        // the rest of the read and for the loop's task queue.
+        if (batch.mayDeliverInline() && mailbox.tryRunInline(() -> deliverInline(delivery, batch))) {
+            return;
+        }
         if (PENDING_OFFERS.incrementAndGet(this) > maxPendingOffers) {
             PENDING_OFFERS.decrementAndGet(this);
             services.metrics().messageDropped("session_mailbox_full");
@@ -502,6 +515,26 @@ public final class Session {
         }
     }
 
+    private void deliverInline(Delivery delivery, InlineFlushes.Batch batch) {
+        deliver(delivery);
+        if (!inFlushBatch && outbox.flushPending()) {
+            if (batch.add(this, mailbox.owner())) {
+                outbox.flushIfNeeded();
+            } else {
+                inFlushBatch = true;
+            }
+        }
+    }
+
+    /**
+     * Flushes what inline deliveries wrote, if this thread still owns the session and nothing of
+     * it is queued. Otherwise a drain is queued (or the session moved, in a drain), and the end
+     * of that drain flushes.
+     */
+    void flushInline() {
+        mailbox.tryRunInline(this::afterDrain);
+    }
+
     /** False, counted and forgotten, for a delivery this session must not send. */
     private boolean deliverable(Delivery delivery) {
         if (terminated) {
@@ -523,6 +556,7 @@ public final class Session {
     }
 
     private void afterDrain() {
+        inFlushBatch = false;
         outbox.flushIfNeeded();
     }
 

@@ -35,6 +35,9 @@ final class SessionMailbox implements Executor {
     /** One Runnable for every drain, rather than a new method reference per scheduled drain. */
     private final Runnable drainTask = this::drain;
     private volatile Executor owner;
+    /** The thread of the last drain, and the owner it ran for; see {@link #tryRunInline}. */
+    private Thread drainThread;
+    private Executor drainOwner;
 
     /**
      * @param owner      the first owner executor
@@ -77,8 +80,45 @@ final class SessionMailbox implements Executor {
         }
     }
 
+    /**
+     * Runs {@code task} now, on the calling thread, if that thread is the owner's and nothing of
+     * this session is queued or running: the same order and exclusion a drain gives, without the
+     * two task queues in between. Returns false, having done nothing, otherwise. The caller
+     * flushes (this is for a delivery in the middle of another connection's read: see
+     * {@link InlineFlushes}).
+     *
+     * <p>Why it is safe: the owner is a single-thread executor (an event loop, an offline
+     * thread), so the thread of its last drain is its thread; the owner changes only inside this
+     * session's own tasks, and none runs while {@code scheduled} is held here. A stale read of
+     * the two drain fields on another thread cannot pass the check with the current owner.
+     */
+    boolean tryRunInline(Runnable task) {
+        if (Thread.currentThread() != drainThread || owner != drainOwner || scheduled != 0 || !tasks.isEmpty()
+                || !SCHEDULED.compareAndSet(this, 0, 1)) {
+            return false;
+        }
+        try {
+            task.run();
+        } catch (RuntimeException e) {
+            LOG.error("session_task_failed", e);
+        } finally {
+            scheduled = 0;
+            if (!tasks.isEmpty() && SCHEDULED.compareAndSet(this, 0, 1)) {
+                schedule();
+            }
+        }
+        return true;
+    }
+
+    /** The owner's executor, for work that must run on it. */
+    Executor owner() {
+        return owner;
+    }
+
     private void drain() {
         Executor startedOn = owner;
+        drainThread = Thread.currentThread();
+        drainOwner = startedOn;
         try {
             for (int i = 0; i < MAX_TASKS_PER_DRAIN && owner == startedOn; i++) {
                 Runnable task = tasks.poll();
