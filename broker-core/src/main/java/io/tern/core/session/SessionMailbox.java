@@ -98,14 +98,9 @@ final class SessionMailbox implements Executor {
             return false;
         }
         try {
-            task.run();
-        } catch (RuntimeException e) {
-            LOG.error("session_task_failed", e);
+            runLogged(task);
         } finally {
-            scheduled = 0;
-            if (!tasks.isEmpty() && SCHEDULED.compareAndSet(this, 0, 1)) {
-                schedule();
-            }
+            release();
         }
         return true;
     }
@@ -125,20 +120,29 @@ final class SessionMailbox implements Executor {
                 if (task == null) {
                     break;
                 }
-                try {
-                    task.run();
-                } catch (RuntimeException e) {
-                    LOG.error("session_task_failed", e);
-                }
+                runLogged(task);
             }
             afterDrain.run();
         } catch (RuntimeException e) {
             LOG.error("session_flush_failed", e);
         } finally {
-            scheduled = 0;
-            if (!tasks.isEmpty() && SCHEDULED.compareAndSet(this, 0, 1)) {
-                schedule();
-            }
+            release();
+        }
+    }
+
+    private static void runLogged(Runnable task) {
+        try {
+            task.run();
+        } catch (RuntimeException e) {
+            LOG.error("session_task_failed", e);
+        }
+    }
+
+    /** Ends a drain or an inline run; schedules the next drain if work came in meanwhile. */
+    private void release() {
+        scheduled = 0;
+        if (!tasks.isEmpty() && SCHEDULED.compareAndSet(this, 0, 1)) {
+            schedule();
         }
     }
 }
