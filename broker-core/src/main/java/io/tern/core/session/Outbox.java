@@ -616,7 +616,7 @@ final class Outbox {
 
     /** Flushes what this drain wrote (once per mailbox drain). */
     void flushIfNeeded() {
-        if (flushNeeded && connection != null) {
+        if (flushPending()) {
             flushNeeded = false;
             connection.flush();
         }
